@@ -13,7 +13,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\b(setTimeout|setInterval|setImmediate|queueMicrotask)\b/, 'a timer'],
   [/\bperformance\b/, 'performance'],
   [/\bprocess\b/, 'process'],
-  [/\bMath\.random\b/, 'Math.random (randomness comes from config.random)'],
+  [/\bMath\.random\b/, 'Math.random (randomness comes from config.random; only config.ts may default to it)'],
   [/\bPromise\b|\basync\b|\bawait\b/, 'a Promise'],
 ]
 
@@ -30,11 +30,17 @@ it('raft sources outside testing/ use no clock, timer, I/O, process or randomnes
   assert.ok(files.length > 5, 'found the sources')
   const problems: string[] = []
   for (const file of files) {
+    // Blank out comments (keeping line numbers): only code counts.
+    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' '))
+    const lines = text.split('\n')
     readFileSync(file, 'utf8')
       .split('\n')
       .forEach((line, i) => {
-        const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '')
+        const code = (lines[i] ?? '').replace(/\/\/.*$/, '')
         for (const [pattern, what] of FORBIDDEN) {
+          if (what.startsWith('Math.random') && relative(srcDir, file) === 'config.ts') continue
+          // Node is the Promise/async-iterator driver for applications, by design.
+          if (what === 'a Promise' && relative(srcDir, file) === 'node.ts') continue
           if (pattern.test(code)) problems.push(`${relative(srcDir, file)}:${i + 1}: ${what}: ${line.trim()}`)
         }
       })
