@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfChangeDriver } from './confchange-driver.js'
 import { type CaseResult, type DataDrivenCase, parseDataDriven, replayDataDriven } from './datadriven.js'
+import { InteractionEnv } from './interaction-env.js'
 import { runQuorumCase } from './quorum-driver.js'
 
 /**
@@ -27,6 +28,14 @@ export const CONFORMANCE_SUITES: readonly ConformanceSuite[] = [
     createRunner: () => {
       const driver = new ConfChangeDriver()
       return (testCase) => driver.run(testCase)
+    },
+  },
+  {
+    name: 'interaction',
+    dir: 'testdata',
+    createRunner: () => {
+      const env = new InteractionEnv()
+      return (testCase) => env.handle(testCase)
     },
   },
 ]
