@@ -1,64 +1,48 @@
-// The examples of README.md, run as written (keep the two in sync).
+// The Ready-loop example of README.md, run as written (keep the two in sync).
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import {
-  Changer,
-  ConfChangeType,
-  JointConfig,
-  MajorityConfig,
-  MapAckIndexer,
-  ProgressTracker,
-  VoteResult,
-} from '@etcd-ts/raft'
+import { decodeConfChange, EntryType, MemoryStorage, type Message, RawNode } from '@etcd-ts/raft'
 
-it('README: quorums', () => {
-  const acked = new MapAckIndexer(
-    new Map([
-      [1n, 12],
-      [2n, 5],
-      [3n, 9],
-    ]),
-  )
-  const voters = new MajorityConfig([1n, 2n, 3n])
-  assert.equal(voters.committedIndex(acked), 9)
-  const joint = new JointConfig(new MajorityConfig([1n, 2n]), voters)
-  assert.equal(joint.committedIndex(acked), 5)
-  assert.equal(
-    joint.voteResult(
-      new Map([
-        [1n, true],
-        [3n, true],
-      ]),
-    ),
-    VoteResult.VotePending,
-  )
-  assert.equal(voters.describe(acked), '       idx\nxx>     12    (id=1)\n>        5    (id=2)\nx>       9    (id=3)\n')
-})
-
-it('README: membership changes', () => {
-  const { ConfChangeAddNode: add, ConfChangeRemoveNode: remove } = ConfChangeType
-  const tracker = new ProgressTracker(256)
-  const lastIndex = 1
-  for (const nodeId of [1n, 2n, 3n]) {
-    const { config, progress } = new Changer(tracker, lastIndex).simple({ type: add, nodeId })
-    tracker.applyConfig(config, progress)
+it('README: a three-member cluster in one process elects a leader and replicates a proposal', () => {
+  const ids = [1n, 2n, 3n]
+  const nodes = new Map<bigint, { raw: RawNode; storage: MemoryStorage; applied: string[] }>()
+  for (const id of ids) {
+    const storage = new MemoryStorage()
+    const raw = new RawNode({ id, electionTick: 10, heartbeatTick: 1, storage })
+    raw.bootstrap(ids.map((peer) => ({ id: peer }))) // a brand-new cluster
+    nodes.set(id, { raw, storage, applied: [] })
   }
-  const joint = new Changer(tracker, lastIndex).enterJoint(
-    false,
-    { type: remove, nodeId: 3n },
-    { type: add, nodeId: 4n },
-  )
-  tracker.applyConfig(joint.config, joint.progress)
-  assert.equal(tracker.config.toString(), 'voters=(1 2 4)&&(1 2 3)')
-  const left = new Changer(tracker, lastIndex).leaveJoint()
-  tracker.applyConfig(left.config, left.progress)
-  assert.equal(tracker.config.toString(), 'voters=(1 2 4)')
-  assert.throws(
-    () => new Changer(tracker, lastIndex).simple({ type: remove, nodeId: 1n }, { type: remove, nodeId: 2n }),
-    {
-      name: 'ConfChangeError',
-      code: 'RAFT_CONF_CHANGE_INVALID',
-      message: 'more than one voter changed without entering joint config',
-    },
-  )
+
+  const network: Message[] = []
+  function processReadies(): boolean {
+    let worked = false
+    for (const { raw, storage, applied } of nodes.values()) {
+      while (raw.hasReady()) {
+        worked = true
+        const rd = raw.ready()
+        if (rd.hardState.term !== 0) storage.setHardState(rd.hardState) // 1. persist
+        storage.append(rd.entries)
+        network.push(...rd.messages) //                                     2. send
+        for (const entry of rd.committedEntries) {
+          //                                                                3. apply
+          if (entry.type === EntryType.EntryConfChange) raw.applyConfChange(decodeConfChange(entry.data))
+          else if (entry.data.length > 0) applied.push(new TextDecoder().decode(entry.data))
+        }
+        raw.advance() //                                                    4. advance
+      }
+    }
+    for (const message of network.splice(0)) nodes.get(message.to)?.raw.step(message)
+    return worked || network.length > 0
+  }
+
+  while (processReadies()) {} // apply the bootstrap configuration everywhere
+  nodes.get(1n)?.raw.campaign()
+  while (processReadies()) {} // elect node 1
+  nodes.get(1n)?.raw.propose(new TextEncoder().encode('hello'))
+  while (processReadies()) {}
+
+  for (const [id, node] of nodes) {
+    assert.deepEqual(node.applied, ['hello'], `node ${id}`)
+    assert.equal(node.raw.basicStatus().lead, 1n)
+  }
 })
