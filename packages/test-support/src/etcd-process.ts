@@ -53,11 +53,19 @@ export function findBinary(name: 'etcd' | 'etcdctl'): string | undefined {
   return undefined
 }
 
-// Children still running when the test process exits are killed, so nothing outlives a test.
+// Children still running when the test process exits are killed, so nothing outlives a test:
+// on a normal exit, and when the runner (node --test, turbo) stops us with a signal.
 const running = new Set<ChildProcess>()
-process.once('exit', () => {
+function killChildren(): void {
   for (const child of running) child.kill('SIGKILL')
-})
+}
+process.once('exit', killChildren)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killChildren()
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1))
+  })
+}
 
 /** Spawns a process and tracks it so it can be stopped by PID, even when the test fails. */
 export function spawnTracked(command: string, args: readonly string[]): ChildProcessHandle {
