@@ -7,5 +7,6 @@ export default defineConfig({
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
   clean: true,
+  removeNodeProtocol: false,
   external: ['node:test'],
 })

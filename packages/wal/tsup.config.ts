@@ -7,4 +7,5 @@ export default defineConfig({
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
   clean: true,
+  removeNodeProtocol: false,
 })

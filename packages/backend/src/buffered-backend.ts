@@ -185,7 +185,7 @@ export class BufferedBackend implements Backend {
     this.#hook = hook
   }
 
-  forceCommit(): Promise<void> {
+  async forceCommit(): Promise<void> {
     this.#assertOpen()
     return this.#enqueue(() => this.#commit(true))
   }
@@ -212,7 +212,7 @@ export class BufferedBackend implements Backend {
     }
   }
 
-  restore(source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<void> {
+  async restore(source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#assertOpen()
     return this.#enqueue(async () => {
       const buckets = new Set<BucketName>()
@@ -255,7 +255,7 @@ export class BufferedBackend implements Backend {
     return this.#sizeInUse
   }
 
-  defrag(): Promise<void> {
+  async defrag(): Promise<void> {
     this.#assertOpen()
     return this.#enqueue(async () => {
       await this.#commit(true)
@@ -438,7 +438,7 @@ class BufferedReadTx implements ConcurrentReadTx {
     return range(this.#backend, this.#open(), bucket, key, end, limit)
   }
 
-  unsafeForEach(bucket: BucketName, visit: (key: Uint8Array, value: Uint8Array) => undefined | boolean): Promise<void> {
+  unsafeForEach(bucket: BucketName, visit: (key: Uint8Array, value: Uint8Array) => void | boolean): Promise<void> {
     return scan(this.#backend, this.#open(), bucket, new Uint8Array(0), undefined, 0, visit)
   }
 
@@ -540,7 +540,7 @@ class BufferedBatchTx implements BatchTx {
     return range(this.#backend, { ...view, layers: view.layers.map((layer) => layer.clone()) }, bucket, key, end, limit)
   }
 
-  unsafeForEach(bucket: BucketName, visit: (key: Uint8Array, value: Uint8Array) => undefined | boolean): Promise<void> {
+  unsafeForEach(bucket: BucketName, visit: (key: Uint8Array, value: Uint8Array) => void | boolean): Promise<void> {
     const view = this.#view()
     const cloned = { ...view, layers: view.layers.map((layer) => layer.clone()) }
     return scan(this.#backend, cloned, bucket, new Uint8Array(0), undefined, 0, visit)
@@ -618,7 +618,7 @@ async function scan(
   start: Uint8Array,
   end: Uint8Array | undefined,
   limit: number,
-  visit: (key: Uint8Array, value: Uint8Array) => undefined | boolean,
+  visit: (key: Uint8Array, value: Uint8Array) => void | boolean,
 ): Promise<void> {
   let count = 0
   for await (const [key, value] of iterate(backend, view, bucket, start, end)) {

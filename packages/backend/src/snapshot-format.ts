@@ -1,5 +1,6 @@
 import { crc32c } from '@node-rs/crc32'
 import type { BucketName } from './buckets.js'
+import { compareBytes } from './bytes.js'
 import { SnapshotCorruptError } from './errors.js'
 
 /**
@@ -123,30 +124,41 @@ export async function* decodeSnapshot(source: AsyncIterable<Uint8Array>): AsyncG
   }
   let sawBucket = false
   let previousBucket: string | undefined
+  let previousKey: Uint8Array | undefined
   for (;;) {
     const type = (await reader.take(1))[0]
     if (type === RECORD_END) break
     if (type === RECORD_BUCKET) {
       const n = await reader.varint()
       if (n === 0 || n > 255) throw new SnapshotCorruptError(`bad bucket name length ${n} at byte ${reader.offset}`)
-      const bucket = String.fromCharCode(...(await reader.take(n)))
+      const name = await reader.take(n)
+      if (!name.every((c) => c >= 0x21 && c <= 0x7e)) {
+        throw new SnapshotCorruptError(`bucket name is not printable ASCII at byte ${reader.offset - n}`)
+      }
+      const bucket = String.fromCharCode(...name)
       if (previousBucket !== undefined && bucket <= previousBucket) {
         throw new SnapshotCorruptError(`buckets out of order at byte ${reader.offset}`)
       }
       previousBucket = bucket
+      previousKey = undefined
       sawBucket = true
       yield { kind: 'bucket', bucket }
     } else if (type === RECORD_ENTRY) {
       if (!sawBucket) throw new SnapshotCorruptError(`entry before any bucket at byte ${reader.offset}`)
-      const key = (await reader.take(await reader.field())).slice()
-      const value = (await reader.take(await reader.field())).slice()
+      // A copy, as a plain Uint8Array (Buffer#slice would return a view into the chunk).
+      const key = new Uint8Array(await reader.take(await reader.field()))
+      if (previousKey !== undefined && compareBytes(key, previousKey) <= 0) {
+        throw new SnapshotCorruptError(`keys out of order at byte ${reader.offset}`)
+      }
+      previousKey = key
+      const value = new Uint8Array(await reader.take(await reader.field()))
       yield { kind: 'entry', key, value }
     } else {
       throw new SnapshotCorruptError(`unknown record type ${type} at byte ${reader.offset - 1}`)
     }
   }
   const computed = reader.crc() >>> 0
-  const stored = new DataView((await reader.take(4)).slice().buffer).getUint32(0, true)
+  const stored = new DataView(new Uint8Array(await reader.take(4)).buffer).getUint32(0, true)
   if (computed !== stored) {
     throw new SnapshotCorruptError(`CRC mismatch: stored ${stored.toString(16)}, computed ${computed.toString(16)}`)
   }
@@ -154,10 +166,13 @@ export async function* decodeSnapshot(source: AsyncIterable<Uint8Array>): AsyncG
 }
 
 // Reads exact byte counts from a chunked async source, keeping a running CRC of what was taken.
+// Chunks are queued and consumed in place: a field spanning chunks is copied once, so cost stays
+// linear in the stream however small its chunks are.
 class ChunkReader {
   readonly #iterator: AsyncIterator<Uint8Array>
-  #buffer: Uint8Array = new Uint8Array(0)
-  #position = 0
+  readonly #chunks: Uint8Array[] = []
+  #position = 0 // in #chunks[0]
+  #available = 0
   #crc = 0
   offset = 0
 
@@ -170,22 +185,43 @@ class ChunkReader {
   }
 
   async #fill(n: number): Promise<void> {
-    while (this.#buffer.length - this.#position < n) {
+    while (this.#available < n) {
       const next = await this.#iterator.next()
-      if (next.done === true) throw new SnapshotCorruptError(`truncated at byte ${this.offset}`)
-      const rest = this.#buffer.subarray(this.#position)
-      const merged = new Uint8Array(rest.length + next.value.length)
-      merged.set(rest)
-      merged.set(next.value, rest.length)
-      this.#buffer = merged
-      this.#position = 0
+      if (next.done === true) throw new SnapshotCorruptError(`truncated at byte ${this.offset + this.#available}`)
+      if (next.value.length === 0) continue
+      this.#chunks.push(next.value)
+      this.#available += next.value.length
     }
   }
 
   async take(n: number): Promise<Uint8Array> {
+    if (n === 0) return new Uint8Array(0)
     await this.#fill(n)
-    const out = this.#buffer.subarray(this.#position, this.#position + n)
-    this.#position += n
+    const first = this.#chunks[0] as Uint8Array
+    let out: Uint8Array
+    if (first.length - this.#position >= n) {
+      out = first.subarray(this.#position, this.#position + n)
+      this.#position += n
+    } else {
+      out = new Uint8Array(n)
+      let filled = 0
+      while (filled < n) {
+        const chunk = this.#chunks[0] as Uint8Array
+        const part = chunk.subarray(this.#position, this.#position + n - filled)
+        out.set(part, filled)
+        filled += part.length
+        this.#position += part.length
+        if (this.#position === chunk.length) {
+          this.#chunks.shift()
+          this.#position = 0
+        }
+      }
+    }
+    if (this.#chunks.length > 0 && this.#position === (this.#chunks[0] as Uint8Array).length) {
+      this.#chunks.shift()
+      this.#position = 0
+    }
+    this.#available -= n
     this.offset += n
     this.#crc = crc32c(out, this.#crc)
     return out
@@ -210,7 +246,7 @@ class ChunkReader {
   }
 
   async atEnd(): Promise<boolean> {
-    if (this.#position < this.#buffer.length) return false
+    if (this.#available > 0) return false
     for (;;) {
       const next = await this.#iterator.next()
       if (next.done === true) return true

@@ -33,7 +33,7 @@ export interface ReadTx {
    *
    * @throws BucketNotFoundError when the bucket does not exist.
    */
-  unsafeForEach(bucket: BucketName, visit: (key: Uint8Array, value: Uint8Array) => undefined | boolean): Promise<void>
+  unsafeForEach(bucket: BucketName, visit: (key: Uint8Array, value: Uint8Array) => void | boolean): Promise<void>
   /** Whether the bucket exists in this view. */
   hasBucket(bucket: BucketName): boolean
 }

@@ -140,7 +140,7 @@ export class Wal {
       file = await fs.open(join(tmp, name.name), 'create')
       if (!(await file.tryLock())) throw new WalLockedError(join(tmp, name.name))
       await file.allocate(preallocateBytes)
-      const copy = metadata.slice()
+      const copy = new Uint8Array(metadata) // a copy even for a Buffer (Buffer#slice is a view)
       const encoder = new Encoder(file, 0, 0)
       encoder.encodeCrc(0)
       encoder.encode(RecordType.Metadata, copy.length === 0 ? undefined : copy)
