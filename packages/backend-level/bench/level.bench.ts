@@ -164,7 +164,7 @@ try {
   seconds = (performance.now() - start) / 1000
   const after = await directoryBytes(sequential.location)
   rows.push([
-    `defrag (compactRange) after deleting half: ${(before / MB).toFixed(0)} → ${(after / MB).toFixed(0)} MB, s`,
+    `defrag (rewrite) after deleting half: ${(before / MB).toFixed(0)} → ${(after / MB).toFixed(0)} MB, s`,
     seconds.toFixed(2),
   ])
   await sequential.close()

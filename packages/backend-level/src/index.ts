@@ -1,7 +1,7 @@
 /**
  * `@etcd-ts/backend-level`: the `@etcd-ts/backend` contract on LevelDB (classic-level), the
  * daemon's default backend. Buckets are key prefixes of one LevelDB; every commit is one synced
- * LevelDB batch; concurrent reads pin LevelDB snapshots; `defrag()` is a full `compactRange`;
+ * LevelDB batch; concurrent reads pin LevelDB snapshots; `defrag()` rewrites the store into a fresh generation;
  * `restore()` builds a new LevelDB beside the live one and switches a pointer file, so a crash
  * leaves the old contents or the new ones. It depends on `@etcd-ts/backend` only, and passes
  * `@etcd-ts/backend-conformance`.

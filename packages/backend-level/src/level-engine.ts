@@ -61,7 +61,7 @@ const FIRST_READ_ENTRIES = 16
 const MAX_READ_ENTRIES = 1024
 /** Bytes one `nextv()` may return (classic-level's default, 16 KiB, cuts scans into ~55-entry calls). */
 const READ_HIGH_WATER_MARK_BYTES = 1024 * 1024
-// Bounds of the keyspace for `approximateSize` and `compactRange`: every key but those starting
+// Bounds of the keyspace for `approximateSize` and defrag: every key but those starting
 // with 32 0xff bytes (the core's keys start with 0x00 or 0x01).
 const MIN_KEY = new Uint8Array(0)
 const MAX_KEY = new Uint8Array(32).fill(0xff)
@@ -130,7 +130,7 @@ class LevelView implements EngineView {
 /**
  * A {@link StorageEngine} on LevelDB (classic-level): one LevelDB directory per generation of
  * the store, a pointer file naming the live one. Writes are synced batches; views are LevelDB
- * snapshots; `compact()` is LevelDB's `compactRange` over everything; `replace()` builds a new
+ * snapshots; `compact()` rewrites everything into a new generation; `replace()` builds a new
  * generation beside the live one and flips the pointer (see {@link LevelEngine.replace}).
  *
  * `write`, `compact` and `replace` run one at a time in call order. Keys and values given are
@@ -310,9 +310,21 @@ export class LevelEngine implements StorageEngine {
     return { size, inUse: Math.min(size, tables + logs) }
   }
 
-  /** LevelDB's `compactRange` over the whole keyspace: flushes the memtable, rewrites every level. */
-  compact(): Promise<void> {
-    return this.#exclusive(() => this.#openLiveGeneration().db.compactRange(MIN_KEY, MAX_KEY))
+  /**
+   * Defrag: copies every live entry into a fresh generation (through {@link LevelEngine.replace}),
+   * as bbolt's defrag copies into a new file. LevelDB's `compactRange` alone is not enough: it
+   * never rewrites the last level holding files, so space freed by deletes there may stay taken
+   * (dead data reaches that level when a read view pinned it during an earlier compaction) — and
+   * a quota-bound server must be able to get below its quota by defragmenting. Costs a full
+   * rewrite and, for its duration, the store's size again on disk.
+   */
+  async compact(): Promise<void> {
+    const view = this.view()
+    try {
+      await this.replace(this.entries({ gte: MIN_KEY, lt: MAX_KEY }, view))
+    } finally {
+      view.release()
+    }
   }
 
   /**
