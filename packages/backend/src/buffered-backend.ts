@@ -50,12 +50,14 @@ export const DEFAULT_BATCH_LIMIT = 10_000
 /** How often the cached `size()` is refreshed after commits, at most. */
 const SIZE_REFRESH_MS = 1000
 
-/** The real clock, for adapters' defaults. */
+/**
+ * The real clock, for defaults. Its timers keep the process alive (work may be awaiting them);
+ * every component cancels its timers when it closes.
+ */
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
   setTimer(ms, callback) {
     const timer = setTimeout(callback, ms)
-    timer.unref?.()
     return () => clearTimeout(timer)
   },
 }
