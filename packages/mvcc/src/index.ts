@@ -57,3 +57,22 @@ export {
   REVISION_KEY_LENGTH,
   ZERO_REVISION,
 } from './revision.js'
+export {
+  DuplicateWatchIdError,
+  EmptyWatcherRangeError,
+  WatcherNotExistError,
+  WatchStreamClosedError,
+} from './watch-errors.js'
+export { WatchStream } from './watch-stream.js'
+export type { Event, WatchFilter, WatchId, WatchResponse } from './watch-types.js'
+export { AUTO_WATCH_ID, EventType, filterNoDelete, filterNoPut, INVALID_WATCH_ID } from './watch-types.js'
+export type { WatchableStoreComponents, WatchableStoreOptions } from './watchable-store.js'
+export {
+  DEFAULT_MAX_REVISIONS_PER_RESPONSE,
+  DEFAULT_MAX_WATCHERS_PER_SYNC,
+  DEFAULT_STREAM_BUFFER_LENGTH,
+  DEFAULT_SYNC_INTERVAL_MS,
+  DEFAULT_SYNC_READ_LIMIT,
+  DEFAULT_VICTIM_RETRY_INTERVAL_MS,
+  WatchableStore,
+} from './watchable-store.js'

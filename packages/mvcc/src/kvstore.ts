@@ -79,7 +79,7 @@ export class KVStore {
   // Invariant: compactMainRev <= currentRev. -1 until the first compaction.
   #currentRev = 1
   #compactMainRev = -1
-  #state: 'new' | 'open' | 'closed' = 'new'
+  #state: 'new' | 'open' | 'restoring' | 'closed' = 'new'
   // Compactions run one after the other (etcd's FIFO scheduler).
   #compactions: Promise<unknown> = Promise.resolve()
   #cancelSleep: (() => void) | undefined
@@ -262,8 +262,11 @@ export class KVStore {
   /** Called after the backend was replaced by a snapshot: rebuilds the index from it. */
   async restore(): Promise<void> {
     this.#assertOpen()
+    // Stop a running compaction: it belongs to the replaced contents.
+    this.#state = 'restoring'
     this.#cancelSleep?.()
     await this.#compactions.catch(() => {})
+    this.#state = 'open'
     this.#compactions = Promise.resolve()
     this.#index = new TreeIndex()
     this.#currentRev = 1
@@ -364,7 +367,7 @@ export class KVStore {
     new DataView(end.buffer).setBigUint64(0, BigInt(rev + 1))
     let last: Uint8Array = new Uint8Array(17)
     for (;;) {
-      if (this.#state === 'closed') throw new StoreClosedError()
+      if (this.#state !== 'open') throw new StoreClosedError()
       // Revisions at or below `rev` never change except through compaction, which runs alone:
       // reading them outside the write transaction is safe.
       const { keys, values } = await this.#backend
@@ -389,12 +392,17 @@ export class KVStore {
       last = encodeRevisionKey({ main: lastRev.main, sub: lastRev.sub + 1 })
       // Commit the deletes now rather than letting them pile up in the write buffer.
       await this.#backend.forceCommit()
+      // The pause between batches; close() and restore() end it early (and the loop then stops).
       await new Promise<void>((resolve) => {
-        this.#cancelSleep = this.#clock.setTimer(this.#compactionSleepIntervalMs, () => {
+        const cancelTimer = this.#clock.setTimer(this.#compactionSleepIntervalMs, () => {
           this.#cancelSleep = undefined
           resolve()
         })
-        if (this.#state === 'closed') resolve()
+        this.#cancelSleep = () => {
+          this.#cancelSleep = undefined
+          cancelTimer()
+          resolve()
+        }
       })
     }
   }

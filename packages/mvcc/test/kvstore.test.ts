@@ -114,6 +114,24 @@ describe('KVStore', () => {
     assert.equal(store.compactionHashes().length, 1)
   })
 
+  it('close() and restore() end a compaction waiting between batches', async () => {
+    // A clock that never fires: the compaction stays in its pause until stopped.
+    const stoppedClock = { now: () => 0, setTimer: () => () => {} }
+    for (const stop of ['close', 'restore'] as const) {
+      const backend = new MemoryBackend()
+      await backend.open()
+      const store = new KVStore(backend, { compactionBatchLimit: 1 }, { clock: stoppedClock })
+      await store.open()
+      for (let i = 0; i < 5; i++) store.put(t(`k${i}`), t('v'))
+      const { done } = store.compact(5)
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
+      if (stop === 'close') await store.close()
+      else await store.restore()
+      await assert.rejects(done, { code: 'MVCC_CLOSED' })
+      if (stop === 'restore') assert.equal(store.compactRev(), 5, 'restore resumed the scheduled compaction')
+    }
+  })
+
   it('attaches and detaches leases as keys are written and deleted', async () => {
     const backend = new MemoryBackend()
     await backend.open()
