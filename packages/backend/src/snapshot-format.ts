@@ -162,7 +162,8 @@ export async function* decodeSnapshot(source: AsyncIterable<Uint8Array>): AsyncG
   if (computed !== stored) {
     throw new SnapshotCorruptError(`CRC mismatch: stored ${stored.toString(16)}, computed ${computed.toString(16)}`)
   }
-  if (!(await reader.atEnd())) throw new SnapshotCorruptError('bytes after the end record')
+  // Zero padding may follow (a server pads snapshots to 512-byte multiples, as etcdctl wants).
+  if (!(await reader.onlyZerosLeft())) throw new SnapshotCorruptError('bytes after the end record')
 }
 
 // Reads exact byte counts from a chunked async source, keeping a running CRC of what was taken.
@@ -245,12 +246,20 @@ class ChunkReader {
     return n
   }
 
-  async atEnd(): Promise<boolean> {
-    if (this.#available > 0) return false
+  /** Consumes the rest of the stream; whether it was nothing but zero bytes. */
+  async onlyZerosLeft(): Promise<boolean> {
+    let zeros = true
+    const queued = this.#chunks.splice(0)
+    for (let i = 0; i < queued.length; i++) {
+      const rest = (queued[i] as Uint8Array).subarray(i === 0 ? this.#position : 0)
+      if (zeros && !rest.every((byte) => byte === 0)) zeros = false
+    }
+    this.#position = 0
+    this.#available = 0
     for (;;) {
       const next = await this.#iterator.next()
-      if (next.done === true) return true
-      if (next.value.length > 0) return false
+      if (next.done === true) return zeros
+      if (zeros && !next.value.every((byte) => byte === 0)) zeros = false
     }
   }
 }

@@ -46,7 +46,17 @@ describe('snapshot format', () => {
     }
   })
 
-  it('refuses damage with a typed error: magic, CRC, truncation, trailing bytes, order', async () => {
+  it('accepts zero padding after the end record (Maintenance.Snapshot pads to 512 bytes)', async () => {
+    const encoded = await encode(records)
+    const padded = Buffer.concat([encoded, new Uint8Array(512 - (encoded.length % 512))])
+    for (const size of [1, 5, padded.length]) {
+      const chunks: Uint8Array[] = []
+      for (let i = 0; i < padded.length; i += size) chunks.push(padded.subarray(i, i + size))
+      assert.deepEqual(await collect(decodeSnapshot(from(chunks))), records)
+    }
+  })
+
+  it('refuses damage with a typed error: magic, CRC, truncation, trailing non-zero bytes, order', async () => {
     const encoded = await encode(records)
     const damaged: Uint8Array[] = []
     const badMagic = encoded.slice()
@@ -56,7 +66,7 @@ describe('snapshot format', () => {
     flipped[30] = (flipped[30] as number) ^ 0x01
     damaged.push(flipped)
     damaged.push(encoded.subarray(0, encoded.length - 1))
-    damaged.push(Buffer.concat([encoded, bytes(0)]))
+    damaged.push(Buffer.concat([encoded, bytes(0, 0, 1)]))
     damaged.push(
       await encode([
         { kind: 'bucket', bucket: 'b' },
