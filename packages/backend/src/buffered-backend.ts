@@ -306,7 +306,8 @@ export class BufferedBackend implements Backend {
       this.#logger.error(`backend: commit failed: ${error instanceof Error ? error.message : String(error)}`)
       throw new CommitFailedError({ cause: error })
     }
-    await this.#refreshSize(false)
+    // A store that looked empty is re-measured at once (status right after start-up).
+    await this.#refreshSize(this.#sizeInUse === 0)
   }
 
   async #engineBatch(batch: WriteBuffer): Promise<EngineBatch> {

@@ -118,11 +118,13 @@ export class WatchStream {
    * Asks for one progress response for the whole stream: `{ watchId: -1n, events: [],
    * revision: current }`, only if every watcher of the stream is synced and not before its
    * start revision (a stream without watchers qualifies). Returns whether it was buffered;
-   * if not, the caller asks again later (etcd's server defers it).
+   * if not, the caller asks again later (etcd's server defers it). With `beforeStart`, watchers
+   * whose start revision is still ahead do not hold the response back (etcd 3.4 answers at once
+   * with the current revision).
    */
-  requestProgressAll(): boolean {
+  requestProgressAll(options: { readonly beforeStart?: boolean } = {}): boolean {
     if (this.#closed) return false
-    return this.#store.requestProgressAll(this, this.#watchers.values())
+    return this.#store.requestProgressAll(this, this.#watchers.values(), options.beforeStart === true)
   }
 
   /** The store's current revision. */

@@ -357,15 +357,16 @@ export class WatchableStore {
 
   /**
    * Sends `stream` one progress response with watch ID -1 at the current revision if every
-   * watcher given is synced and not before its start (etcd's `progressAll`). Returns whether
+   * watcher given is synced and not before its start (etcd's `progressAll`; with `beforeStart`,
+   * a watcher whose start is still ahead does not hold it back, as in etcd 3.4). Returns whether
    * one was sent.
    *
    * @internal
    */
-  requestProgressAll(stream: WatchStream, watchers: Iterable<Watcher>): boolean {
+  requestProgressAll(stream: WatchStream, watchers: Iterable<Watcher>, beforeStart = false): boolean {
     if (this.#restoring) return false
     const rev = this.#kv.rev()
-    for (const w of watchers) if (w.state !== 'synced' || rev < w.startRev) return false
+    for (const w of watchers) if (w.state !== 'synced' || (rev < w.startRev && !beforeStart)) return false
     return stream.trySend({ watchId: INVALID_WATCH_ID, events: [], revision: rev, compactRevision: 0 })
   }
 

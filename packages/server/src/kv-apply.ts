@@ -28,9 +28,11 @@ const EMPTY = new Uint8Array(0)
  * etcd's wire range end → mvcc's: empty = the single key (undefined), `"\0"` = every key from
  * `key` on (an empty array), anything else = `[key, end)` (etcd's `mkGteRange`).
  */
-export function toRangeEnd(rangeEnd: Uint8Array): RangeEnd {
+export function toRangeEnd(key: Uint8Array, rangeEnd: Uint8Array): RangeEnd {
   if (rangeEnd.length === 0) return undefined
   if (rangeEnd.length === 1 && rangeEnd[0] === 0) return EMPTY
+  // An end before the key is an empty range in etcd (its index visits nothing): `[key, key)`.
+  if (Buffer.compare(rangeEnd, key) < 0) return key
   return rangeEnd
 }
 
@@ -163,7 +165,7 @@ export function applyRange(txn: TxnRead, r: RangeRequest): RangeResponseInit {
   // With a sort or a filter, fetch everything: the limit applies after sorting.
   if (r.sortOrder !== RangeRequest_SortOrder.NONE || filtered) limit = 0
   if (limit > 0) limit++ // one extra tells `more`
-  const result = txn.range(r.key, toRangeEnd(r.rangeEnd), { limit, rev: r.revision, count: r.countOnly })
+  const result = txn.range(r.key, toRangeEnd(r.key, r.rangeEnd), { limit, rev: r.revision, count: r.countOnly })
   let kvs: KeyValue[] = result.kvs
   if (filtered) {
     const { minModRevision, maxModRevision, minCreateRevision, maxCreateRevision } = r
@@ -258,7 +260,7 @@ export function applyPut(txn: TxnWrite, p: PutRequest): PutResponseInit {
 
 /** DeleteRange inside `txn`: etcd's `applierV3backend.DeleteRange`. */
 export function applyDeleteRange(txn: TxnWrite, d: DeleteRangeRequest): DeleteRangeResponseInit {
-  const end = toRangeEnd(d.rangeEnd)
+  const end = toRangeEnd(d.key, d.rangeEnd)
   const prevKvs = d.prevKv ? txn.range(d.key, end).kvs : undefined
   const { deleted, rev } = txn.deleteRange(d.key, end)
   return prevKvs === undefined
@@ -315,7 +317,7 @@ const ZERO_KV: KeyValue = { key: EMPTY, createRevision: 0, modRevision: 0, versi
 function applyCompare(view: TxnRead, c: Compare): boolean {
   let kvs: KeyValue[]
   try {
-    kvs = view.range(c.key, toRangeEnd(c.rangeEnd)).kvs
+    kvs = view.range(c.key, toRangeEnd(c.key, c.rangeEnd)).kvs
   } catch {
     return false
   }

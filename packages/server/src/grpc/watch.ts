@@ -30,6 +30,11 @@ import { checkLeader, failStream } from './common.js'
 
 /** A deferred progress request is retried this often until every watcher is synced. */
 const PROGRESS_RETRY_MS = 100
+/**
+ * Fragmenting starts above `--max-request-bytes` plus this (etcd's watch server uses
+ * `MaxRequestBytes + grpcOverheadBytes`, 512 KiB, as its limit).
+ */
+const GRPC_OVERHEAD_BYTES = 512 * 1024
 
 type WatchCall = grpc.ServerDuplexStream<WatchRequest, WatchResponseInit>
 
@@ -65,7 +70,7 @@ class ServerWatchStream {
     this.#server = server
     this.#call = call
     this.#stream = server.watchable.newWatchStream()
-    this.#maxRequestBytes = server.config.maxRequestBytes
+    this.#maxRequestBytes = server.config.maxRequestBytes + GRPC_OVERHEAD_BYTES
   }
 
   run(): void {
@@ -125,7 +130,10 @@ class ServerWatchStream {
       else if (f === WatchCreateRequest_FilterType.NODELETE) filters.push(filterNoDelete)
     }
     const wsrev = this.#stream.rev()
-    const startRev = creq.startRevision <= 0 ? wsrev + 1 : creq.startRevision
+    // 0 goes down as 0 (etcd passes the request's start revision through): the store starts the
+    // watcher after the current revision but keeps 0 as its start, so progress responses are not
+    // held back until the next write, as they would be for an explicit future start revision.
+    const startRev = creq.startRevision <= 0 ? 0 : creq.startRevision
     let id: WatchId
     let cancelReason = ''
     try {
@@ -165,7 +173,7 @@ class ServerWatchStream {
   /** A progress response for the whole stream once every watcher is synced (etcd 3.5's rule). */
   #requestProgressAll(): void {
     if (this.#closed || this.#progressRetry !== undefined) return
-    if (this.#stream.requestProgressAll()) return
+    if (this.#stream.requestProgressAll({ beforeStart: true })) return
     this.#progressRetry = setTimeout(() => {
       this.#progressRetry = undefined
       this.#requestProgressAll()
@@ -228,7 +236,7 @@ class ServerWatchStream {
   }
 
   /**
-   * etcd's sendFragments: a response at least `--max-request-bytes` large with several events
+   * etcd's sendFragments: a response at least `--max-request-bytes` + 512 KiB large with several events
    * is split into responses with `fragment: true`, the last with `fragment: false`.
    */
   #sendFragments(wr: WatchResponseInit): boolean {
