@@ -83,6 +83,8 @@ export async function startEtcd(init: EtcdConfigInit, components: EtcdServerComp
     const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure())
     for (const endpoint of endpoints) {
       const listener = createNetServer((socket) => {
+        // Small responses must not wait for Nagle's algorithm (40 ms with delayed ACKs).
+        socket.setNoDelay(true)
         sockets.add(socket)
         socket.once('close', () => sockets.delete(socket))
         route(socket, (kind) => {
