@@ -54,10 +54,42 @@ export interface Etcd {
 export async function startEtcd(init: EtcdConfigInit, components: EtcdServerComponents = {}): Promise<Etcd> {
   const config = resolveEtcdConfig(init)
   const endpoints = config.listenClientUrls.map(parseListenUrl)
-  const server = await EtcdServer.open(config, components)
   const logger = config.logger
-  const listeners: NetServer[] = []
+  // The ports first, as etcd binds its listeners before touching the data dir: a port in use
+  // fails the start before anything is written. Connections wait until the member is ready.
   const sockets = new Set<Socket>()
+  const waiting: Socket[] = []
+  let serve: ((socket: Socket) => void) | undefined
+  const listeners: NetServer[] = []
+  const closeListeners = () => {
+    for (const listener of listeners) listener.close()
+    for (const socket of sockets) socket.destroy()
+  }
+  try {
+    for (const endpoint of endpoints) {
+      const listener = createNetServer((socket) => {
+        // Small responses must not wait for Nagle's algorithm (40 ms with delayed ACKs).
+        socket.setNoDelay(true)
+        sockets.add(socket)
+        socket.once('close', () => sockets.delete(socket))
+        if (serve === undefined) waiting.push(socket)
+        else serve(socket)
+      })
+      await listen(listener, endpoint.port, endpoint.host)
+      listeners.push(listener)
+    }
+  } catch (error) {
+    closeListeners()
+    throw error
+  }
+
+  let server: EtcdServer
+  try {
+    server = await EtcdServer.open(config, components)
+  } catch (error) {
+    closeListeners()
+    throw error
+  }
   const grpcServer = createGrpcServer(server)
   const httpServer = createHttpServer(httpHandler(server))
   let closing: Promise<void> | undefined
@@ -80,29 +112,21 @@ export async function startEtcd(init: EtcdConfigInit, components: EtcdServerComp
       server.ready,
       server.done.then(() => Promise.reject(new Error('the member stopped while starting'))),
     ])
-    const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure())
-    for (const endpoint of endpoints) {
-      const listener = createNetServer((socket) => {
-        // Small responses must not wait for Nagle's algorithm (40 ms with delayed ACKs).
-        socket.setNoDelay(true)
-        sockets.add(socket)
-        socket.once('close', () => sockets.delete(socket))
-        route(socket, (kind) => {
-          if (kind === 'grpc') injector.injectConnection(socket)
-          else {
-            httpServer.emit('connection', socket)
-            // The HTTP parser reads the native handle; what was put back arrives as 'data'.
-            socket.resume()
-          }
-        })
-      })
-      await listen(listener, endpoint.port, endpoint.host)
-      listeners.push(listener)
-    }
   } catch (error) {
     await close().catch(() => {})
     throw error
   }
+  const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure())
+  serve = (socket) =>
+    route(socket, (kind) => {
+      if (kind === 'grpc') injector.injectConnection(socket)
+      else {
+        httpServer.emit('connection', socket)
+        // The HTTP parser reads the native handle; what was put back arrives as 'data'.
+        socket.resume()
+      }
+    })
+  for (const socket of waiting.splice(0)) if (!socket.destroyed) serve(socket)
 
   const clientUrls = listeners.map((listener, i) => {
     const address = listener.address()

@@ -133,7 +133,7 @@ class ServerWatchStream {
     // 0 goes down as 0 (etcd passes the request's start revision through): the store starts the
     // watcher after the current revision but keeps 0 as its start, so progress responses are not
     // held back until the next write, as they would be for an explicit future start revision.
-    const startRev = creq.startRevision <= 0 ? 0 : creq.startRevision
+    const startRev = Math.max(creq.startRevision, 0)
     let id: WatchId
     let cancelReason = ''
     try {
