@@ -1,7 +1,16 @@
 // The gRPC server of a member: etcd's services on grpc-js, with etcd's message size limits.
-import { ClusterService, HealthService, KVService, LeaseService, MaintenanceService, WatchService } from '@etcd-ts/api'
+import {
+  AuthService,
+  ClusterService,
+  HealthService,
+  KVService,
+  LeaseService,
+  MaintenanceService,
+  WatchService,
+} from '@etcd-ts/api'
 import * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
+import { authHandlers } from './auth.js'
 import { clusterHandlers } from './cluster.js'
 import { healthHandlers } from './health.js'
 import { kvHandlers } from './kv.js'
@@ -13,7 +22,7 @@ import { watchHandlers } from './watch.js'
 const GRPC_OVERHEAD_BYTES = 512 * 1024
 
 /**
- * A grpc-js server with the KV, Watch, Lease, Cluster, Maintenance and health services of
+ * A grpc-js server with the KV, Watch, Lease, Cluster, Maintenance, Auth (disabled) and health services of
  * `server`. It binds no port: the caller injects connections (one port serves gRPC and HTTP).
  */
 export function createGrpcServer(server: EtcdServer): grpc.Server {
@@ -27,6 +36,7 @@ export function createGrpcServer(server: EtcdServer): grpc.Server {
   grpcServer.addService(LeaseService, leaseHandlers(server))
   grpcServer.addService(ClusterService, clusterHandlers(server) as grpc.UntypedServiceImplementation)
   grpcServer.addService(MaintenanceService, maintenanceHandlers(server) as grpc.UntypedServiceImplementation)
+  grpcServer.addService(AuthService, authHandlers(server) as grpc.UntypedServiceImplementation)
   grpcServer.addService(HealthService, healthHandlers(server))
   return grpcServer
 }
