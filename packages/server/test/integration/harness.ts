@@ -17,9 +17,9 @@ import {
   type WatchResponse,
 } from '@etcd-ts/api'
 import { MemoryBackend } from '@etcd-ts/backend-memory'
+import { type Etcd, type EtcdConfigInit, startEtcd } from '@etcd-ts/server'
 import { makeTempDir, removeDir, withTimeout } from '@etcd-ts/test-support'
 import * as grpc from '@grpc/grpc-js'
-import { type Etcd, type EtcdConfigInit, startEtcd } from '../../src/index.js'
 
 /** Deadline of every unary call, ms. */
 export const CALL_TIMEOUT_MS = 10_000
@@ -57,18 +57,24 @@ export interface StartMemberOptions {
  */
 export async function startMember(options: StartMemberOptions = {}): Promise<Member> {
   const dataDir = options.dataDir ?? (await makeTempDir('etcd-ts-server-it-'))
-  const etcd = await withTimeout(
-    startEtcd({
-      name: 'it',
-      dataDir,
-      listenClientUrls: ['http://127.0.0.1:0'],
-      advertiseClientUrls: ['http://127.0.0.1:2379'],
-      backend: () => new MemoryBackend(),
-      ...options.config,
-    }),
-    20_000,
-    'startEtcd',
-  )
+  let etcd: Etcd
+  try {
+    etcd = await withTimeout(
+      startEtcd({
+        name: 'it',
+        dataDir,
+        listenClientUrls: ['http://127.0.0.1:0'],
+        advertiseClientUrls: ['http://127.0.0.1:2379'],
+        backend: () => new MemoryBackend(),
+        ...options.config,
+      }),
+      20_000,
+      'startEtcd',
+    )
+  } catch (error) {
+    if (options.dataDir === undefined) await removeDir(dataDir)
+    throw error
+  }
   const url = etcd.clientUrls[0] as string
   const address = url.slice('http://'.length)
   const credentials = grpc.credentials.createInsecure()
@@ -93,10 +99,7 @@ export async function startMember(options: StartMemberOptions = {}): Promise<Mem
 /**
  * Runs `body` with a started member, then always closes it and removes its data dir.
  */
-export async function withMember<T>(
-  config: Partial<EtcdConfigInit>,
-  body: (member: Member) => Promise<T>,
-): Promise<T> {
+export async function withMember<T>(config: Partial<EtcdConfigInit>, body: (member: Member) => Promise<T>): Promise<T> {
   const member = await startMember({ config })
   try {
     return await body(member)

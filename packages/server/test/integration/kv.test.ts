@@ -3,9 +3,19 @@
 // etcd 3.4.23 itself).
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { type KeyValue, NUL, prefixRangeEnd, type RangeRequestInit } from '@etcd-ts/api'
+import {
+  type KeyValue,
+  NUL,
+  prefixRangeEnd,
+  RangeRequest_SortOrder,
+  RangeRequest_SortTarget,
+  type RangeRequestInit,
+} from '@etcd-ts/api'
 import { removeDir } from '@etcd-ts/test-support'
 import { assertHeader, b, call, type Member, rejectsWith, s, startMember, withMember } from './harness.js'
+
+const { ASCEND, DESCEND } = RangeRequest_SortOrder
+const { VERSION, CREATE, MOD, VALUE } = RangeRequest_SortTarget
 
 /** Keys and the parts of KeyValues a test looks at, in response order. */
 function summary(kvs: readonly KeyValue[]): { key: string; value: string; version: number }[] {
@@ -140,38 +150,53 @@ describe('KV', { timeout: 60_000 }, () => {
     })
 
     test('sort: DESCEND by KEY; a target without an order ascends; the limit applies after sorting', async () => {
-      assert.deepEqual(keys((await range({ ...prefix, sortOrder: 2 })).kvs), ['sort/d', 'sort/c', 'sort/b', 'sort/a'])
-      const desc = await range({ ...prefix, sortOrder: 2, limit: 1 })
+      assert.deepEqual(keys((await range({ ...prefix, sortOrder: DESCEND })).kvs), [
+        'sort/d',
+        'sort/c',
+        'sort/b',
+        'sort/a',
+      ])
+      const desc = await range({ ...prefix, sortOrder: DESCEND, limit: 1 })
       assert.deepEqual(keys(desc.kvs), ['sort/d'])
       assert.equal(desc.more, true)
       assert.equal(desc.count, 4)
       // VALUE ascending: with an order, everything is fetched, sorted, then limited.
-      const byValue = await range({ ...prefix, sortTarget: 4, sortOrder: 1, limit: 2 })
+      const byValue = await range({ ...prefix, sortTarget: VALUE, sortOrder: ASCEND, limit: 2 })
       assert.deepEqual(keys(byValue.kvs), ['sort/c', 'sort/d'])
       assert.equal(byValue.more, true)
       // sort_target VALUE with sort_order NONE ascends too, but etcd 3.4 decides to fetch
       // everything only from sort_order: limit + 1 keys are fetched in key order (a, b, c), then
       // sorted by value and cut (checked on etcd 3.4.23: [c, a]).
-      const noOrder = await range({ ...prefix, sortTarget: 4, limit: 2 })
+      const noOrder = await range({ ...prefix, sortTarget: VALUE, limit: 2 })
       assert.deepEqual(keys(noOrder.kvs), ['sort/c', 'sort/a'])
       assert.equal(noOrder.more, true)
       // VERSION without an order: ascending; ties keep key order.
-      assert.deepEqual(keys((await range({ ...prefix, sortTarget: 1 })).kvs), ['sort/b', 'sort/c', 'sort/a', 'sort/d'])
-      // CREATE ascending and MOD descending.
-      assert.deepEqual(keys((await range({ ...prefix, sortTarget: 2, sortOrder: 1 })).kvs), [
+      assert.deepEqual(keys((await range({ ...prefix, sortTarget: VERSION })).kvs), [
         'sort/b',
         'sort/c',
         'sort/a',
         'sort/d',
       ])
-      assert.deepEqual(keys((await range({ ...prefix, sortTarget: 3, sortOrder: 2 })).kvs), [
+      // CREATE ascending and MOD descending.
+      assert.deepEqual(keys((await range({ ...prefix, sortTarget: CREATE, sortOrder: ASCEND })).kvs), [
+        'sort/b',
+        'sort/c',
+        'sort/a',
+        'sort/d',
+      ])
+      assert.deepEqual(keys((await range({ ...prefix, sortTarget: MOD, sortOrder: DESCEND })).kvs), [
         'sort/d',
         'sort/a',
         'sort/c',
         'sort/b',
       ])
       // KEY with ASCEND is the natural order.
-      assert.deepEqual(keys((await range({ ...prefix, sortOrder: 1 })).kvs), ['sort/a', 'sort/b', 'sort/c', 'sort/d'])
+      assert.deepEqual(keys((await range({ ...prefix, sortOrder: ASCEND })).kvs), [
+        'sort/a',
+        'sort/b',
+        'sort/c',
+        'sort/d',
+      ])
     })
 
     test('keys_only drops values; count_only returns only the count', async () => {
@@ -321,10 +346,7 @@ describe('KV', { timeout: 60_000 }, () => {
 
   test('a request above max-request-bytes is refused with "request is too large"', async () => {
     const before = (await range({ key: b('x') })).header?.revision
-    await rejectsWith(
-      call(m.kv, 'Put', { key: b('big'), value: new Uint8Array(16 * 1024 + 1) }),
-      'REQUEST_TOO_LARGE',
-    )
+    await rejectsWith(call(m.kv, 'Put', { key: b('big'), value: new Uint8Array(16 * 1024 + 1) }), 'REQUEST_TOO_LARGE')
     await rejectsWith(
       call(m.kv, 'Txn', {
         success: [{ request: { case: 'requestPut', value: { key: b('big'), value: new Uint8Array(20_000) } } }],

@@ -3,7 +3,7 @@
 // etcd-api.md §0 item 9 and §2.4; checked on etcd 3.4.23).
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { LeaseKeepAliveResponse } from '@etcd-ts/api'
+import { Event_EventType, type LeaseKeepAliveResponse } from '@etcd-ts/api'
 import { removeDir, waitUntil } from '@etcd-ts/test-support'
 import { assertHeader, b, call, type Member, rejectsWith, s, startMember, WatchSession } from './harness.js'
 
@@ -147,8 +147,8 @@ describe('Lease (default timing)', { timeout: 60_000 }, () => {
       assert.deepEqual(
         events.events.map((e) => [e.type, s(e.kv?.key ?? new Uint8Array(0)), e.kv?.modRevision]).sort(),
         [
-          [1, 'rv/a', current + 1],
-          [1, 'rv/b', current + 1],
+          [Event_EventType.DELETE, 'rv/a', current + 1],
+          [Event_EventType.DELETE, 'rv/b', current + 1],
         ],
       )
       const left = await call(m.kv, 'Range', { key: b('rv/'), rangeEnd: b('rv0') })
@@ -189,10 +189,11 @@ describe('Lease expiry (fast timing)', { timeout: 60_000 }, () => {
     assert.equal(TTL, 1)
     await call(m.kv, 'Put', { key: b('exp/a'), value: b('1'), lease: ID })
     await call(m.kv, 'Put', { key: b('exp/keep'), value: b('2') })
-    await waitUntil(
-      async () => (await call(m.kv, 'Range', { key: b('exp/a') })).kvs.length === 0,
-      { timeoutMs: 15_000, intervalMs: 100, what: 'the leased key to be deleted' },
-    )
+    await waitUntil(async () => (await call(m.kv, 'Range', { key: b('exp/a') })).kvs.length === 0, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: 'the leased key to be deleted',
+    })
     assert.equal((await call(m.kv, 'Range', { key: b('exp/keep') })).kvs.length, 1)
     assert.equal((await call(m.lease, 'LeaseTimeToLive', { ID })).TTL, -1)
     const ids = (await call(m.lease, 'LeaseLeases', {})).leases.map((l) => l.ID)
@@ -206,20 +207,20 @@ describe('Lease expiry (fast timing)', { timeout: 60_000 }, () => {
   })
 
   test('keep-alives hold a lease past its TTL', async () => {
-    const { ID } = await call(m.lease, 'LeaseGrant', { TTL: 2 })
+    const { ID } = await call(m.lease, 'LeaseGrant', { TTL: 3 })
     await call(m.kv, 'Put', { key: b('ka/a'), value: b('1'), lease: ID })
     const stream = new KeepAlive(m)
     try {
-      // Renew every 200 ms for 3 s: longer than the TTL, with ample room for slow ticks.
-      const until = Date.now() + 3000
+      // Renew every 200 ms for 3.5 s: longer than the TTL, with ample room for slow ticks.
+      const until = Date.now() + 3500
       while (Date.now() < until) {
-        assert.equal((await stream.renew(ID)).TTL, 2)
+        assert.equal((await stream.renew(ID)).TTL, 3)
         await new Promise((resolve) => setTimeout(resolve, 200))
       }
       assert.equal((await call(m.kv, 'Range', { key: b('ka/a') })).kvs.length, 1)
       const ttl = await call(m.lease, 'LeaseTimeToLive', { ID })
-      assert.equal(ttl.grantedTTL, 2)
-      assert.ok(ttl.TTL >= 0 && ttl.TTL <= 2, `remaining ${ttl.TTL}`)
+      assert.equal(ttl.grantedTTL, 3)
+      assert.ok(ttl.TTL >= 0 && ttl.TTL <= 3, `remaining ${ttl.TTL}`)
     } finally {
       stream.close()
     }

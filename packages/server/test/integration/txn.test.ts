@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import {
+  Compare_CompareResult,
+  Compare_CompareTarget,
   type CompareInit,
   type RequestOpInit,
   type ResponseOp,
@@ -13,17 +15,8 @@ import {
 import { removeDir } from '@etcd-ts/test-support'
 import { assertHeader, b, call, type Member, rejectsWith, s, startMember } from './harness.js'
 
-const EQUAL = 0
-const GREATER = 1
-const LESS = 2
-const NOT_EQUAL = 3
-const RESULTS = { EQUAL, GREATER, LESS, NOT_EQUAL } as const
-
-const VERSION = 0
-const CREATE = 1
-const MOD = 2
-const VALUE = 3
-const LEASE = 4
+const { EQUAL, GREATER, LESS, NOT_EQUAL } = Compare_CompareResult
+const { VERSION, CREATE, MOD, VALUE, LEASE } = Compare_CompareTarget
 
 type Target = CompareInit['targetUnion']
 
@@ -35,20 +28,23 @@ function rangeOp(key: string, extra: object = {}): RequestOpInit {
 }
 function deleteOp(key: string, rangeEnd?: string): RequestOpInit {
   return {
-    request: { case: 'requestDeleteRange', value: { key: b(key), rangeEnd: rangeEnd === undefined ? undefined : b(rangeEnd) } },
+    request: {
+      case: 'requestDeleteRange',
+      value: { key: b(key), rangeEnd: rangeEnd === undefined ? undefined : b(rangeEnd) },
+    },
   }
 }
 function txnOp(txn: TxnRequestInit): RequestOpInit {
   return { request: { case: 'requestTxn', value: txn } }
 }
 
+type ResponseCase = NonNullable<ResponseOp['response']>
+type ResponseValues = { [K in ResponseCase['case']]: Extract<ResponseCase, { case: K }>['value'] }
+
 /** The response of one op, by its case. */
-function responseOf<C extends NonNullable<ResponseOp['response']>['case']>(
-  op: ResponseOp | undefined,
-  kind: C,
-): Extract<NonNullable<ResponseOp['response']>, { case: C }>['value'] {
+function responseOf<C extends ResponseCase['case']>(op: ResponseOp | undefined, kind: C): ResponseValues[C] {
   assert.equal(op?.response?.case, kind)
-  return op?.response?.value as Extract<NonNullable<ResponseOp['response']>, { case: C }>['value']
+  return op?.response?.value as ResponseValues[C]
 }
 
 /** A sub-response header: only the revision is set (etcd 3.4). */
@@ -85,14 +81,8 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
     })
 
     /** [target, below, equal, above] values for cmp/k. */
-    const cases = (): [string, number, Target, Target, Target][] => [
-      [
-        'VERSION',
-        VERSION,
-        { case: 'version', value: 1 },
-        { case: 'version', value: 2 },
-        { case: 'version', value: 3 },
-      ],
+    const cases = (): [string, Compare_CompareTarget, Target, Target, Target][] => [
+      ['VERSION', VERSION, { case: 'version', value: 1 }, { case: 'version', value: 2 }, { case: 'version', value: 3 }],
       [
         'CREATE',
         CREATE,
@@ -107,7 +97,13 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
         { case: 'modRevision', value: mod },
         { case: 'modRevision', value: mod + 1 },
       ],
-      ['VALUE', VALUE, { case: 'value', value: b('l') }, { case: 'value', value: b('m') }, { case: 'value', value: b('mm') }],
+      [
+        'VALUE',
+        VALUE,
+        { case: 'value', value: b('l') },
+        { case: 'value', value: b('m') },
+        { case: 'value', value: b('mm') },
+      ],
       [
         'LEASE',
         LEASE,
@@ -125,16 +121,26 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
           [equal, 0],
           [above, -1],
         ] as const) {
-          for (const [resultName, result] of Object.entries(RESULTS)) {
+          for (const [resultName, result] of Object.entries(Compare_CompareResult)) {
             // The key's value compared with the given one: sign > 0 means the key's is greater.
             const expected =
-              result === EQUAL ? sign === 0 : result === NOT_EQUAL ? sign !== 0 : result === GREATER ? sign > 0 : sign < 0
+              result === EQUAL
+                ? sign === 0
+                : result === NOT_EQUAL
+                  ? sign !== 0
+                  : result === GREATER
+                    ? sign > 0
+                    : sign < 0
             const r = await txn({
               compare: [{ key: b('cmp/k'), target, result, targetUnion: given }],
               success: [rangeOp('cmp/k', { keysOnly: true })],
               failure: [],
             })
-            assert.equal(r.succeeded, expected, `${name} ${resultName} ${JSON.stringify(given, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`)
+            assert.equal(
+              r.succeeded,
+              expected,
+              `${name} ${resultName} ${JSON.stringify(given, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`,
+            )
             assertHeader(r.header, m, current)
             assert.equal(r.responses.length, expected ? 1 : 0)
           }
@@ -143,15 +149,25 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
     })
 
     test('compares are ANDed', async () => {
-      const yes: CompareInit = { key: b('cmp/k'), target: VERSION, result: EQUAL, targetUnion: { case: 'version', value: 2 } }
-      const no: CompareInit = { key: b('cmp/k'), target: VALUE, result: EQUAL, targetUnion: { case: 'value', value: b('x') } }
+      const yes: CompareInit = {
+        key: b('cmp/k'),
+        target: VERSION,
+        result: EQUAL,
+        targetUnion: { case: 'version', value: 2 },
+      }
+      const no: CompareInit = {
+        key: b('cmp/k'),
+        target: VALUE,
+        result: EQUAL,
+        targetUnion: { case: 'value', value: b('x') },
+      }
       assert.equal((await txn({ compare: [yes, yes] })).succeeded, true)
       assert.equal((await txn({ compare: [yes, no] })).succeeded, false)
       assert.equal((await txn({ compare: [no, yes] })).succeeded, false)
     })
 
     test('a missing key compares as zeros, except VALUE, which is always false', async () => {
-      const missing = (target: number, result: number, targetUnion?: Target) =>
+      const missing = (target: Compare_CompareTarget, result: Compare_CompareResult, targetUnion?: Target) =>
         txn({ compare: [{ key: b('cmp/missing'), target, result, targetUnion }] }).then((r) => r.succeeded)
       assert.equal(await missing(VERSION, EQUAL, { case: 'version', value: 0 }), true)
       assert.equal(await missing(CREATE, EQUAL, { case: 'createRevision', value: 0 }), true)
@@ -170,8 +186,13 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
       await call(m.kv, 'Put', { key: b('rc/a'), value: b('1') })
       await call(m.kv, 'Put', { key: b('rc/b'), value: b('1') })
       await call(m.kv, 'Put', { key: b('rc/b'), value: b('2') })
-      const ranged = (target: number, result: number, targetUnion: Target, key = 'rc/', end = 'rc0') =>
-        txn({ compare: [{ key: b(key), rangeEnd: b(end), target, result, targetUnion }] }).then((r) => r.succeeded)
+      const ranged = (
+        target: Compare_CompareTarget,
+        result: Compare_CompareResult,
+        targetUnion: Target,
+        key = 'rc/',
+        end = 'rc0',
+      ) => txn({ compare: [{ key: b(key), rangeEnd: b(end), target, result, targetUnion }] }).then((r) => r.succeeded)
       assert.equal(await ranged(VERSION, GREATER, { case: 'version', value: 0 }), true)
       assert.equal(await ranged(VERSION, EQUAL, { case: 'version', value: 1 }), false)
       assert.equal(await ranged(VERSION, LESS, { case: 'version', value: 3 }), true)
@@ -311,7 +332,10 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
     await rejectsWith(txn({ success: [putOp('dup/a'), deleteOp('dup/a')] }), 'DUPLICATE_KEY')
     // Against a nested txn's put.
     await rejectsWith(txn({ success: [putOp('dup/a'), txnOp({ success: [putOp('dup/a')] })] }), 'DUPLICATE_KEY')
-    await rejectsWith(txn({ success: [deleteOp('dup/', 'dup0'), txnOp({ failure: [putOp('dup/b')] })] }), 'DUPLICATE_KEY')
+    await rejectsWith(
+      txn({ success: [deleteOp('dup/', 'dup0'), txnOp({ failure: [putOp('dup/b')] })] }),
+      'DUPLICATE_KEY',
+    )
     assert.equal(await rev(), current)
 
     // Allowed: the same key in both branches, in then and else of a nested txn, two deletes.
@@ -323,8 +347,14 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
 
   test('validation errors: empty keys, an empty op', async () => {
     await rejectsWith(txn({ compare: [{ key: new Uint8Array(0), target: VERSION, result: EQUAL }] }), 'EMPTY_KEY')
-    await rejectsWith(txn({ success: [{ request: { case: 'requestRange', value: { key: new Uint8Array(0) } } }] }), 'EMPTY_KEY')
-    await rejectsWith(txn({ failure: [{ request: { case: 'requestPut', value: { key: new Uint8Array(0) } } }] }), 'EMPTY_KEY')
+    await rejectsWith(
+      txn({ success: [{ request: { case: 'requestRange', value: { key: new Uint8Array(0) } } }] }),
+      'EMPTY_KEY',
+    )
+    await rejectsWith(
+      txn({ failure: [{ request: { case: 'requestPut', value: { key: new Uint8Array(0) } } }] }),
+      'EMPTY_KEY',
+    )
     await rejectsWith(txn({ success: [{ request: { case: 'requestDeleteRange', value: {} } }] }), 'EMPTY_KEY')
     await rejectsWith(txn({ success: [{}] }), 'KEY_NOT_FOUND')
     await rejectsWith(txn({ success: [putOp('val/a', 'x', { ignoreValue: true })] }), 'VALUE_PROVIDED')
@@ -333,7 +363,10 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
   test('apply errors of the branch taken fail the whole txn; the other branch is not checked', async () => {
     const current = await rev()
     await rejectsWith(txn({ success: [putOp('ae/a'), putOp('ae/b', 'v', { lease: 0x4242n })] }), 'LEASE_NOT_FOUND')
-    await rejectsWith(txn({ success: [putOp('ae/a'), putOp('ae/missing', '', { ignoreValue: true, value: undefined })] }), 'KEY_NOT_FOUND')
+    await rejectsWith(
+      txn({ success: [putOp('ae/a'), putOp('ae/missing', '', { ignoreValue: true, value: undefined })] }),
+      'KEY_NOT_FOUND',
+    )
     await rejectsWith(txn({ success: [putOp('ae/a'), rangeOp('ae/a', { revision: current + 100 })] }), 'FUTURE_REV')
     await rejectsWith(txn({ success: [rangeOp('ae/a', { revision: current + 100 })] }), 'FUTURE_REV')
     assert.equal(await rev(), current)

@@ -6,11 +6,13 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import {
   type Event,
+  Event_EventType,
   METADATA_HAS_LEADER,
   METADATA_KEYS,
   NUL,
   prefixRangeEnd,
   WatchCancelReason,
+  WatchCreateRequest_FilterType,
   type WatchCreateRequestInit,
   type WatchResponse,
 } from '@etcd-ts/api'
@@ -18,10 +20,8 @@ import { removeDir } from '@etcd-ts/test-support'
 import * as grpc from '@grpc/grpc-js'
 import { assertHeader, b, call, type Member, s, startMember, WatchSession } from './harness.js'
 
-const PUT = 0
-const DELETE = 1
-const NOPUT = 0
-const NODELETE = 1
+const { PUT, DELETE } = Event_EventType
+const { NOPUT, NODELETE } = WatchCreateRequest_FilterType
 /** The member's progress-notify interval here, ms. */
 const PROGRESS_INTERVAL_MS = 300
 /** The member's --max-request-bytes here: fragments start above this + 512 KiB. */
@@ -29,7 +29,12 @@ const MAX_REQUEST_BYTES = 256 * 1024
 
 /** `[type, key, value, mod_revision]` of each event. */
 function described(events: readonly Event[]): [number, string, string, number][] {
-  return events.map((e) => [e.type, s(e.kv?.key ?? new Uint8Array(0)), s(e.kv?.value ?? new Uint8Array(0)), e.kv?.modRevision ?? 0])
+  return events.map((e) => [
+    e.type,
+    s(e.kv?.key ?? new Uint8Array(0)),
+    s(e.kv?.value ?? new Uint8Array(0)),
+    e.kv?.modRevision ?? 0,
+  ])
 }
 
 describe('Watch', { timeout: 60_000 }, () => {
@@ -66,7 +71,8 @@ describe('Watch', { timeout: 60_000 }, () => {
   test('IDs start at 0 on every stream; created responses come in request order with the current revision', async () => {
     const current = await rev()
     const one = open()
-    for (const key of ['id/a', 'id/b', 'id/c']) one.send({ requestUnion: { case: 'createRequest', value: { key: b(key) } } })
+    for (const key of ['id/a', 'id/b', 'id/c'])
+      one.send({ requestUnion: { case: 'createRequest', value: { key: b(key) } } })
     one.send({ requestUnion: { case: 'createRequest', value: { key: b('id/d'), watchId: 7n } } })
     one.send({ requestUnion: { case: 'createRequest', value: { key: b('id/e') } } })
     const ids: bigint[] = []
@@ -170,6 +176,18 @@ describe('Watch', { timeout: 60_000 }, () => {
       live.events.map((e) => [s(e.kv?.value ?? new Uint8Array(0)), s(e.prevKv?.value ?? new Uint8Array(0))]),
       [['4', '3']],
     )
+  })
+
+  test('a future start_revision: nothing before it, events from it on', async () => {
+    const current = await rev()
+    const w = open()
+    const created = await create(w, { key: b('fut/a'), startRevision: current + 2 })
+    assertHeader(created.header, m, current)
+    await put('fut/a', 'early') // current + 1
+    await put('fut/a', 'due') // current + 2
+    const r = await w.next()
+    assert.equal(r.watchId, created.watchId)
+    assert.deepEqual(described(r.events), [[PUT, 'fut/a', 'due', current + 2]])
   })
 
   test('NOPUT and NODELETE filters drop events on the server', async () => {
@@ -340,15 +358,19 @@ describe('Watch and compaction', { timeout: 60_000 }, () => {
       assert.equal(canceled.compactRevision, 4)
       assert.deepEqual(canceled.events, [])
       assertHeader(canceled.header, m, 0)
-      // At the compact revision itself the history is still there.
-      w.send({ requestUnion: { case: 'createRequest', value: { key: b('wc/a'), startRevision: 4 } } })
+      // At the compact revision itself the history is still there; prev_kv is left out where the
+      // previous revision is compacted.
+      w.send({ requestUnion: { case: 'createRequest', value: { key: b('wc/a'), startRevision: 4, prevKv: true } } })
       const ok = await w.next()
       assert.equal(ok.created, true)
       const history = await w.next()
       assert.equal(history.watchId, ok.watchId)
       assert.deepEqual(
-        history.events.map((e) => e.kv?.modRevision),
-        [4, 5],
+        history.events.map((e) => [e.kv?.modRevision, e.prevKv?.modRevision]),
+        [
+          [4, undefined],
+          [5, 4],
+        ],
       )
     } finally {
       w.close()
