@@ -37,10 +37,13 @@ describe('member JSON', () => {
 describe('initial cluster', () => {
   it('parses name=url lists, several URLs per name', () => {
     const parsed = parseInitialCluster('a=http://1:2380,b=http://2:2380,a=http://3:2380')
-    assert.deepEqual([...parsed], [
-      ['a', ['http://1:2380', 'http://3:2380']],
-      ['b', ['http://2:2380']],
-    ])
+    assert.deepEqual(
+      [...parsed],
+      [
+        ['a', ['http://1:2380', 'http://3:2380']],
+        ['b', ['http://2:2380']],
+      ],
+    )
   })
 
   it('refuses malformed entries', () => {
@@ -57,7 +60,10 @@ describe('initial cluster', () => {
     assert.equal(cluster.clusterId.toString(16), 'cdf818194e3a8c32')
     assert.equal(cluster.members().length, 1)
     assert.throws(
-      () => RaftCluster.fromInitialCluster('other=http://localhost:2380', 'etcd-cluster', 'default', ['http://localhost:2380']),
+      () =>
+        RaftCluster.fromInitialCluster('other=http://localhost:2380', 'etcd-cluster', 'default', [
+          'http://localhost:2380',
+        ]),
       /couldn't find local name "default"/,
     )
     assert.throws(
