@@ -1316,6 +1316,8 @@ export class EtcdServer {
   /** Maintenance.HashKV. */
   async hashKV(r: HashKVRequest): Promise<HashKVResponseInit> {
     this.#assertRunning()
+    // etcd 3.4 refuses the compacted revision itself too (3.5.5+ hashes it).
+    if (r.revision > 0 && r.revision <= this.#kv.compactRev()) throw new EtcdError('COMPACTED')
     let hash: Awaited<ReturnType<KVStore['hashByRev']>>
     try {
       hash = await this.#kv.hashByRev(r.revision)
@@ -1323,7 +1325,8 @@ export class EtcdServer {
       throw toEtcdError(error)
     }
     return {
-      header: this.header(hash.revision),
+      // The header has the current revision, not the hashed one (etcd's header rule).
+      header: this.header(),
       hash: hash.hash,
       compactRevision: hash.compactRevision,
       hashRevision: hash.revision,

@@ -9,6 +9,9 @@ import type { EtcdServer } from '../server.js'
 
 /** The gRPC status for `error`: etcd's code and exact message, or UNKNOWN with the error's text. */
 export function serviceError(error: unknown, logger?: ServerLogger): grpc.ServerErrorResponse {
+  // A gRPC status made on purpose (e.g. UNIMPLEMENTED) goes out as it is.
+  const { code, details } = (error ?? {}) as { code?: unknown; details?: unknown }
+  if (typeof code === 'number' && typeof details === 'string') return error as grpc.ServerErrorResponse
   const mapped = toEtcdError(error)
   const status = toGrpcStatus(mapped)
   if (!(mapped instanceof EtcdError) && logger !== undefined) {
@@ -56,4 +59,39 @@ export function failStream(
   logger?: ServerLogger,
 ): void {
   call.emit('error', serviceError(error, logger))
+}
+
+/**
+ * The leader check for a streaming call: true if the call may go on, else the call has been
+ * ended with `etcdserver: no leader`.
+ */
+export function admitStream(
+  server: EtcdServer,
+  call: { readonly metadata: grpc.Metadata; emit(event: 'error', error: Error): boolean },
+): boolean {
+  try {
+    checkLeader(server, call.metadata)
+    return true
+  } catch (error) {
+    failStream(call, error, server.config.logger)
+    return false
+  }
+}
+
+/** Resolves once a streaming call can take more writes, or is over. */
+export function drained(call: {
+  on(event: string, listener: () => void): unknown
+  off(event: string, listener: () => void): unknown
+}): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done)
+      call.off('cancelled', done)
+      call.off('close', done)
+      resolve()
+    }
+    call.on('drain', done)
+    call.on('cancelled', done)
+    call.on('close', done)
+  })
 }

@@ -3,7 +3,7 @@
 import type { KVHandlers, RangeRequest, RangeStreamResponseInit } from '@etcd-ts/api'
 import type * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
-import { checkLeader, failStream, unary } from './common.js'
+import { admitStream, failStream, unary } from './common.js'
 
 /** Handlers of `etcdserverpb.KV`. */
 export function kvHandlers(server: EtcdServer): KVHandlers {
@@ -15,13 +15,8 @@ export function kvHandlers(server: EtcdServer): KVHandlers {
     Compact: unary(server, (r) => server.compact(r)),
     RangeStream: (call: grpc.ServerWritableStream<RangeRequest, RangeStreamResponseInit>) => {
       // etcd 3.7's chunked Range: we answer with the whole RangeResponse in one message.
+      if (!admitStream(server, call)) return
       const logger = server.config.logger
-      try {
-        checkLeader(server, call.metadata)
-      } catch (error) {
-        failStream(call, error, logger)
-        return
-      }
       server.range(call.request).then(
         (response) => {
           call.write({ rangeResponse: response })

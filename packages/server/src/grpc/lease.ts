@@ -2,7 +2,7 @@
 import type { LeaseHandlers, LeaseKeepAliveRequest, LeaseKeepAliveResponseInit } from '@etcd-ts/api'
 import type * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
-import { checkLeader, failStream, unary } from './common.js'
+import { admitStream, failStream, unary } from './common.js'
 
 /** Handlers of `etcdserverpb.Lease`. */
 export function leaseHandlers(server: EtcdServer): LeaseHandlers {
@@ -25,13 +25,8 @@ function keepAlive(
   server: EtcdServer,
   call: grpc.ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponseInit>,
 ): void {
+  if (!admitStream(server, call)) return
   const logger = server.config.logger
-  try {
-    checkLeader(server, call.metadata)
-  } catch (error) {
-    failStream(call, error, logger)
-    return
-  }
   const queue: LeaseKeepAliveRequest[] = []
   let busy = false
   let ended = false

@@ -2,7 +2,7 @@
 import { EtcdError, type MaintenanceHandlers, type SnapshotRequest, type SnapshotResponseInit } from '@etcd-ts/api'
 import type * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
-import { checkLeader, failStream, unary } from './common.js'
+import { checkLeader, drained, failStream, unary } from './common.js'
 
 /** Handlers of `etcdserverpb.Maintenance` (those not given answer UNIMPLEMENTED). */
 export function maintenanceHandlers(server: EtcdServer): Partial<MaintenanceHandlers> {
@@ -40,18 +40,4 @@ async function sendSnapshot(
   } catch (error) {
     if (!call.cancelled) failStream(call, error, logger)
   }
-}
-
-function drained(call: grpc.ServerWritableStream<SnapshotRequest, SnapshotResponseInit>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      call.off('drain', done)
-      call.off('cancelled', done)
-      call.off('close', done)
-      resolve()
-    }
-    call.on('drain', done)
-    call.on('cancelled', done)
-    call.on('close', done)
-  })
 }

@@ -26,7 +26,7 @@ import {
 } from '@etcd-ts/mvcc'
 import type * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
-import { checkLeader, failStream } from './common.js'
+import { admitStream, drained, failStream } from './common.js'
 
 /** A deferred progress request is retried this often until every watcher is synced. */
 const PROGRESS_RETRY_MS = 100
@@ -42,12 +42,7 @@ type WatchCall = grpc.ServerDuplexStream<WatchRequest, WatchResponseInit>
 export function watchHandlers(server: EtcdServer): WatchHandlers {
   return {
     Watch: (call) => {
-      try {
-        checkLeader(server, call.metadata)
-      } catch (error) {
-        failStream(call, error, server.config.logger)
-        return
-      }
+      if (!admitStream(server, call)) return
       new ServerWatchStream(server, call).run()
     },
   }
@@ -198,7 +193,7 @@ class ServerWatchStream {
           // An event response stands in for the next progress notification.
           this.#progress.set(response.watchId, false)
         }
-        if (!ok) await this.#drained()
+        if (!ok) await drained(this.#call)
       }
       // The store closed the stream: the server is stopping.
       if (!this.#closed) failStream(this.#call, new EtcdError('STOPPED'), this.#server.config.logger)
@@ -265,21 +260,6 @@ class ServerWatchStream {
   #write(response: WatchResponseInit): boolean {
     if (this.#closed) return true
     return this.#call.write(response)
-  }
-
-  #drained(): Promise<void> {
-    const call = this.#call
-    return new Promise((resolve) => {
-      const done = () => {
-        call.off('drain', done)
-        call.off('close', done)
-        call.off('cancelled', done)
-        resolve()
-      }
-      call.on('drain', done)
-      call.on('close', done)
-      call.on('cancelled', done)
-    })
   }
 
   #close(): void {
