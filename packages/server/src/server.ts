@@ -96,6 +96,8 @@ const MAX_GAP_BETWEEN_APPLY_AND_COMMIT = 5000
 const READ_INDEX_RETRY_MS = 500
 /** How often old snapshot and WAL files are purged (etcd's `purgeFileInterval`). */
 const PURGE_INTERVAL_MS = 30_000
+/** A Ready in hand for longer than this is logged as a stalled loop. */
+const LOOP_STALL_WARN_MS = 5000
 /** Lease revocations proposed at once at most (etcd's `maxPendingRevokes`). */
 const MAX_PENDING_REVOKES = 16
 /** A snapshot response blob (etcd sends 32 KiB chunks). */
@@ -172,6 +174,10 @@ export class EtcdServer {
   #lead: MemberId = NONE
   #isLeader = false
   #loopRunning = false
+  // What the raft loop is doing, for the stall warning.
+  #loopStep = 'idle'
+  #loopStepSince = 0
+  #loopStallWarnedAt = 0
   #loopScheduled = false
   #loopIdle: (() => void) | undefined
   #cancelTick: (() => void) | undefined
@@ -530,7 +536,24 @@ export class EtcdServer {
       if (this.#state !== 'running') return
       this.#node.tick()
       this.#schedule()
+      this.#checkLoopProgress()
     })
+  }
+
+  /** Warns (every 5 s at most) while one Ready has been in hand for over 5 s: a stuck disk. */
+  #checkLoopProgress(): void {
+    if (!this.#loopRunning) return
+    const now = this.#clock.now()
+    const blockedMs = now - this.#loopStepSince
+    if (blockedMs > LOOP_STALL_WARN_MS && now - this.#loopStallWarnedAt > LOOP_STALL_WARN_MS) {
+      this.#loopStallWarnedAt = now
+      this.#logger.warn('raft loop is blocked', { step: this.#loopStep, 'blocked-ms': Math.round(blockedMs) })
+    }
+  }
+
+  #step(name: string): void {
+    this.#loopStep = name
+    this.#loopStepSince = this.#clock.now()
   }
 
   // --- the raft loop --------------------------------------------------------------------------
@@ -550,6 +573,7 @@ export class EtcdServer {
     try {
       while (this.#state === 'running' && this.#node.hasReady()) {
         const rd = this.#node.ready()
+        this.#step('handle ready')
         await this.#handleReady(rd)
         this.#node.advance()
         if (this.#campaignAfterAdvance) {
@@ -577,6 +601,7 @@ export class EtcdServer {
     const hasSnapshot = !isEmptySnapshot(rd.snapshot)
     if (hasSnapshot) {
       // The .snap file first: a WAL snapshot record must never exist without its file.
+      this.#step('save snapshot')
       await this.#snapshotter.save(rd.snapshot)
       await this.#wal.saveSnapshot({
         index: rd.snapshot.metadata.index,
@@ -587,6 +612,7 @@ export class EtcdServer {
     const hardStateChanged = !isEmptyHardState(rd.hardState)
     if (rd.entries.length > 0 || hardStateChanged) {
       const started = performance.now()
+      this.#step('wal save')
       await this.#wal.save(rd.hardState, rd.entries)
       if (rd.mustSync) this.metrics.walFsyncSeconds.observe((performance.now() - started) / 1000)
     }
@@ -599,13 +625,17 @@ export class EtcdServer {
       }
     }
     if (hasSnapshot) {
+      this.#step('apply snapshot')
       await this.#wal.sync()
       this.#raftStorage.applySnapshot(rd.snapshot)
       await this.#applySnapshot(rd.snapshot)
     }
     if (rd.entries.length > 0) this.#raftStorage.append(rd.entries)
     if (rd.committedEntries.length > 0) this.#applyEntries(rd.committedEntries)
-    if (this.#applied - this.#snapshotIndex > this.config.snapshotCount) await this.#triggerSnapshot()
+    if (this.#applied - this.#snapshotIndex > this.config.snapshotCount) {
+      this.#step('trigger snapshot')
+      await this.#triggerSnapshot()
+    }
   }
 
   #onSoftState(ss: SoftState): void {
