@@ -86,7 +86,16 @@ describe('fuzz', () => {
           else if (kind === 'truncate') bytes = bytes.slice(0, position)
           else if (kind === 'garbage')
             bytes = Uint8Array.from([...bytes, ...Array.from({ length }, (_, i) => (i * value + 1) & 0xff)])
-          else bytes.set([value, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x80 | (value & 7)], position - (position % 8))
+          else {
+            // A garbage length word at a frame boundary (the file grows if it is too short for one).
+            const word = position - (position % 8)
+            if (bytes.length < word + 8) {
+              const grown = new Uint8Array(word + 8)
+              grown.set(bytes)
+              bytes = grown
+            }
+            bytes.set([value, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x80 | (value & 7)], word)
+          }
           fs.writeFile(path, bytes.subarray(0, Math.max(bytes.length, 0)))
         }
         const largestFile = Math.max(...paths.map((path) => fs.fileSize(path)), 8)
