@@ -144,7 +144,8 @@ async function restart(
   if (snapshot !== undefined && isEmptySnapshot(snapshot)) snapshot = undefined
   if (snapshot !== undefined && consistentIndex.get() < snapshot.metadata.index) {
     throw new DataDirError(
-      `${layout.backendPath}: the backend's consistent index ${consistentIndex.get()} is below the snapshot index ${snapshot.metadata.index}`,
+      `${layout.backendPath}: the backend's consistent index ${consistentIndex.get()} is below the snapshot index ${snapshot.metadata.index}` +
+        ' (a backend that keeps nothing across restarts, such as --backend memory, cannot restart after a snapshot; remove the data dir to start afresh)',
     )
   }
   const walSnapshot = snapshot === undefined ? { index: 0, term: 0 } : snapshot.metadata
