@@ -21,6 +21,7 @@ import {
   type TxnResponseInit,
 } from '@etcd-ts/api'
 import type { KeyValue, RangeEnd, TxnRead, TxnWrite } from '@etcd-ts/mvcc'
+import { FatalServerError } from './errors.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -416,11 +417,20 @@ export function applyTxn(stores: TxnStores, r: TxnRequest): TxnResponseInit {
   try {
     path = compareToPath(view, r)
     if (!readOnly) {
+      // Ranges deleted earlier on the path: an ignore_* put of a key they remove would find no key
+      // half-way through the write (etcd panics there); refuse it before anything is written.
+      const deleted: { key: Uint8Array; end: RangeEnd }[] = []
       checkRequests(r, path, 0, (op) => {
+        if (op.request?.case === 'requestDeleteRange') {
+          const d = op.request.value
+          deleted.push({ key: d.key, end: toRangeEnd(d.key, d.rangeEnd) })
+          return
+        }
         if (op.request?.case !== 'requestPut') return
         const put = op.request.value
         if (put.ignoreValue || put.ignoreLease) {
           if (view.range(put.key, undefined).kvs.length === 0) throw new EtcdError('KEY_NOT_FOUND')
+          if (deleted.some((d) => inRange(put.key, d.key, d.end))) throw new EtcdError('KEY_NOT_FOUND')
         }
         if (put.lease !== 0n && !stores.leases.hasLease(put.lease)) throw new EtcdError('LEASE_NOT_FOUND')
       })
@@ -448,9 +458,25 @@ export function applyTxn(stores: TxnStores, r: TxnRequest): TxnResponseInit {
     const { response } = runTxn(txn, r, path, 0)
     const revision = txn.changes().length > 0 ? txn.rev() + 1 : txn.rev()
     return { header: { revision }, succeeded: response.succeeded, responses: response.responses }
+  } catch (error) {
+    // Every check ran before the write began: a failure now may have left part of the txn
+    // written, which must never be acknowledged as a plain error (etcd panics).
+    throw new FatalServerError(
+      `txn failed half-way through its writes: ${(error as Error)?.message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    )
   } finally {
     txn.end()
   }
+}
+
+/** Whether `key` is in `[start, end)` with mvcc's range ends (undefined: `start` only; empty: from `start`). */
+function inRange(key: Uint8Array, start: Uint8Array, end: RangeEnd): boolean {
+  if (end === undefined) return Buffer.compare(key, start) === 0
+  if (Buffer.compare(key, start) < 0) return false
+  return end.length === 0 || Buffer.compare(key, end) < 0
 }
 
 /** `applyTxn`: runs the ops of the branch `path[at]` selects, in order. */

@@ -34,7 +34,30 @@ export class BackendQuota {
   /** Whether `request` fits. */
   available(request: QuotaRequest): boolean {
     if (this.#maxBytes < 0) return true
-    return this.#size() + cost(request) < this.#maxBytes
+    return this.#estimate() + cost(request) < this.#maxBytes
+  }
+
+  /**
+   * Counts an applied request until the backend's measured size moves: the size is refreshed
+   * at most every second or so, and without this a burst of writes would overshoot the quota.
+   */
+  charge(request: QuotaRequest): void {
+    if (this.#maxBytes < 0) return
+    this.#estimate() // resets the count if the size moved
+    this.#pending += cost(request)
+  }
+
+  // Bytes charged since the size last changed; reset when it does.
+  #lastSize = -1
+  #pending = 0
+
+  #estimate(): number {
+    const size = this.#size()
+    if (size !== this.#lastSize) {
+      this.#lastSize = size
+      this.#pending = 0
+    }
+    return size + this.#pending
   }
 }
 

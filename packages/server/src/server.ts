@@ -489,7 +489,8 @@ export class EtcdServer {
     }
     await step(() => this.#watchable.close())
     await step(() => this.#kv.close())
-    await step(() => this.#backend.forceCommit())
+    // After a fatal error the pending batch may hold a half-applied entry: do not commit it.
+    if (fatal === undefined) await step(() => this.#backend.forceCommit())
     await step(() => this.#backend.close())
     await step(() => this.#wal.close())
     this.#state = 'stopped'
@@ -724,6 +725,17 @@ export class EtcdServer {
 
   #applyRequest(r: InternalRaftRequest): ApplyResult {
     try {
+      // etcd's corrupt applier refuses every write (and a raft Range) while CORRUPT is raised.
+      if (
+        this.#alarms.has(AlarmType.CORRUPT) &&
+        (r.deleteRange !== undefined ||
+          r.range !== undefined ||
+          r.compaction !== undefined ||
+          r.leaseGrant !== undefined ||
+          r.leaseRevoke !== undefined)
+      ) {
+        return { error: new EtcdError('CORRUPT') }
+      }
       if (r.put !== undefined) return this.#applyPut(r.put)
       if (r.deleteRange !== undefined)
         return { response: this.#write((txn) => applyDeleteRange(txn, r.deleteRange as DeleteRangeRequest)) }
@@ -775,6 +787,8 @@ export class EtcdServer {
       // v2 requests, auth requests and anything newer: nothing to do here yet.
       return { response: {} }
     } catch (error) {
+      // A broken invariant stops the member (the raft loop turns it into a fatal stop).
+      if (error instanceof FatalServerError) throw error
       return { error: toEtcdError(error) }
     }
   }
@@ -804,6 +818,7 @@ export class EtcdServer {
     const fits = this.#quota.available({ kind: 'put', request: p })
     if (p.lease !== 0n && this.#lessor.lookup(p.lease) === undefined) return { error: new EtcdError('LEASE_NOT_FOUND') }
     const response = this.#write((txn) => applyPut(txn, p))
+    this.#quota.charge({ kind: 'put', request: p })
     return fits ? { response } : { response, error: new EtcdError('NO_SPACE') }
   }
 
@@ -813,6 +828,7 @@ export class EtcdServer {
     if (this.#alarms.has(AlarmType.NOSPACE) && cost > 0) return { error: new EtcdError('NO_SPACE') }
     const fits = this.#quota.available({ kind: 'txn', request: t })
     const response = applyTxn(this.#txnStores, t)
+    if (cost > 0) this.#quota.charge({ kind: 'txn', request: t })
     return fits ? { response } : { response, error: new EtcdError('NO_SPACE') }
   }
 
@@ -820,6 +836,7 @@ export class EtcdServer {
     if (this.#alarms.has(AlarmType.NOSPACE)) return { error: new EtcdError('NO_SPACE') }
     const fits = this.#quota.available({ kind: 'leaseGrant' })
     const lease = this.#lessor.grant(g.ID, g.TTL)
+    this.#quota.charge({ kind: 'leaseGrant' })
     this.metrics.leaseGranted.inc()
     const response: LeaseGrantResponseInit = {
       header: { revision: this.#kv.rev() },

@@ -54,6 +54,8 @@ class ServerWatchStream {
   readonly #stream: WatchStream
   /** Watchers with progress_notify, and whether the next tick should notify them (no events since). */
   readonly #progress = new Map<WatchId, boolean>()
+  /** Watchers created and not canceled: responses of others still in the buffer are dropped (etcd's `ids`). */
+  readonly #live = new Set<WatchId>()
   readonly #prevKv = new Set<WatchId>()
   readonly #fragment = new Set<WatchId>()
   readonly #maxRequestBytes: number
@@ -146,6 +148,7 @@ class ServerWatchStream {
               : String(error)
     }
     if (cancelReason === '') {
+      this.#live.add(id)
       if (creq.progressNotify) this.#progress.set(id, true)
       if (creq.prevKv) this.#prevKv.add(id)
       if (creq.fragment) this.#fragment.add(id)
@@ -160,6 +163,7 @@ class ServerWatchStream {
   }
 
   #forget(id: WatchId): void {
+    this.#live.delete(id)
     this.#progress.delete(id)
     this.#prevKv.delete(id)
     this.#fragment.delete(id)
@@ -186,6 +190,8 @@ class ServerWatchStream {
     try {
       for await (const response of this.#stream.responses()) {
         if (this.#closed) return
+        // Nothing is sent for a watcher after its cancel response, as etcd.
+        if (response.watchId !== INVALID_WATCH_ID && !this.#live.has(response.watchId)) continue
         const wr = this.#toWire(response)
         if (response.compactRevision !== 0) this.#forget(response.watchId)
         const ok = this.#fragment.has(response.watchId) ? this.#sendFragments(wr) : this.#write(wr)

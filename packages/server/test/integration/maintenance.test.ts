@@ -209,4 +209,23 @@ describe('Alarm and the space quota', { timeout: 60_000 }, () => {
       assert.equal((await fetch(`${m.url}/health`, { signal: AbortSignal.timeout(10_000) })).status, 200)
     })
   })
+  test('a CORRUPT alarm refuses every write: put, delete, txn, compaction, lease grant and revoke', async () => {
+    await withMember({}, async (m) => {
+      const { ID } = await call(m.lease, 'LeaseGrant', { TTL: 600 })
+      await call(m.kv, 'Put', { key: b('c'), value: b('1') })
+      await call(m.maintenance, 'Alarm', { action: ACTIVATE, memberID: 5n, alarm: AlarmType.CORRUPT })
+      await rejectsWith(call(m.kv, 'Put', { key: b('c'), value: b('2') }), 'CORRUPT')
+      await rejectsWith(call(m.kv, 'DeleteRange', { key: b('c') }), 'CORRUPT')
+      await rejectsWith(
+        call(m.kv, 'Txn', { success: [{ request: { case: 'requestPut', value: { key: b('c') } } }] }),
+        'CORRUPT',
+      )
+      await rejectsWith(call(m.kv, 'Compact', { revision: 2 }), 'CORRUPT')
+      await rejectsWith(call(m.lease, 'LeaseGrant', { TTL: 600 }), 'CORRUPT')
+      await rejectsWith(call(m.lease, 'LeaseRevoke', { ID }), 'CORRUPT')
+      // Serializable reads are still served.
+      const read = await call(m.kv, 'Range', { key: b('c'), serializable: true })
+      assert.equal(read.count, 1)
+    })
+  })
 })

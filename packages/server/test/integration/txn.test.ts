@@ -380,4 +380,21 @@ describe('KV.Txn', { timeout: 60_000 }, () => {
     assert.equal(r.succeeded, false)
     assertHeader(r.header, m, current + 1)
   })
+  test('an ignore_value put of a key a from-key delete removed earlier is refused before any write', async () => {
+    await call(m.kv, 'Put', { key: b('half/p1'), value: b('1') })
+    await call(m.kv, 'Put', { key: b('half/p2'), value: b('2') })
+    const before = await rev()
+    // etcd 3.4 panics on this txn (its duplicate check treats "\0" as a plain end); etcd-ts
+    // refuses it whole: nothing deleted, no revision.
+    await rejectsWith(
+      txn({ success: [deleteOp('half/p1', '\0'), putOp('half/p2', '', { ignoreValue: true })] }),
+      'KEY_NOT_FOUND',
+    )
+    const left = await call(m.kv, 'Range', { key: b('half/'), rangeEnd: b('half0') })
+    assert.deepEqual(
+      left.kvs.map((kv) => s(kv.key)),
+      ['half/p1', 'half/p2'],
+    )
+    assert.equal(await rev(), before)
+  })
 })

@@ -337,6 +337,34 @@ describe('Watch', { timeout: 60_000 }, () => {
     const empty = await create(w, { key: new Uint8Array(0) })
     assert.equal(empty.canceled, false)
   })
+  test('nothing is sent for a watcher after its cancel response, even what was buffered', async () => {
+    const session = open()
+    const id = (await create(session, { key: b('slow/'), rangeEnd: prefixRangeEnd(b('slow/')) })).watchId
+    // The client stops reading: HTTP/2 flow control fills and events back up in the server.
+    session.call.pause()
+    const value = 'x'.repeat(20_000)
+    for (let i = 0; i < 40; i++) await put(`slow/${i}`, value)
+    session.send({ requestUnion: { case: 'cancelRequest', value: { watchId: id } } })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    session.call.resume()
+    let canceledAt = -1
+    const seen: WatchResponse[] = []
+    for (;;) {
+      const response = await session.next().catch((error) => {
+        throw new Error(
+          `${error}; seen ${JSON.stringify(seen.map((r) => [String(r.watchId), r.events.length, r.canceled]))}`,
+        )
+      })
+      seen.push(response)
+      if (response.canceled) {
+        canceledAt = seen.length - 1
+        break
+      }
+    }
+    assert.ok(seen.length > 1 && seen.length < 42, `events before the cancel: ${seen.length - 1}`)
+    assert.equal(seen[canceledAt]?.watchId, id)
+    await session.none(300)
+  })
 })
 
 describe('Watch and compaction', { timeout: 60_000 }, () => {
