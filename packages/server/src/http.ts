@@ -18,6 +18,8 @@ import {
   type JsonObject,
   LeaseGrantRequest,
   LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
   LeaseLeasesRequest,
   LeaseLeasesResponse,
   LeaseRevokeRequest,
@@ -35,8 +37,13 @@ import {
   TxnRequest,
   TxnResponse,
   toGrpcStatus,
+  WatchRequest,
+  WatchResponse,
 } from '@etcd-ts/api'
 import { toEtcdError } from './errors.js'
+import { parseJson, serveStream } from './gateway-stream.js'
+import { serveKeepAlive } from './grpc/lease.js'
+import { serveWatch } from './grpc/watch.js'
 import { ETCD_CLUSTER_VERSION, ETCD_VERSION, type EtcdServer } from './server.js'
 
 /** Largest gateway request body read (the gRPC limit plus JSON's base64 overhead). */
@@ -116,7 +123,22 @@ async function handle(server: EtcdServer, req: IncomingMessage, res: ServerRespo
     return
   }
   const match = /^\/v3(?:beta|alpha)?(\/.*)$/.exec(path)
-  const gateway = match === null ? undefined : ROUTES.get(match[1] as string)
+  const route = match?.[1]
+  if ((route === '/watch' || route === '/lease/keepalive') && (req.method === 'POST' || req.method === 'PUT')) {
+    if (route === '/watch')
+      serveStream(req, res, { fromJson: WatchRequest.fromJson, toJson: WatchResponse.toJson }, (call) =>
+        serveWatch(server, call),
+      )
+    else
+      serveStream(
+        req,
+        res,
+        { fromJson: LeaseKeepAliveRequest.fromJson, toJson: LeaseKeepAliveResponse.toJson },
+        (call) => serveKeepAlive(server, call),
+      )
+    return
+  }
+  const gateway = route === undefined ? undefined : ROUTES.get(route)
   if (gateway === undefined) {
     send(res, 404, 'text/plain; charset=utf-8', '404 page not found\n')
     return
@@ -128,7 +150,7 @@ async function handle(server: EtcdServer, req: IncomingMessage, res: ServerRespo
   let body: unknown
   try {
     const text = await readBody(req)
-    body = text.trim() === '' ? {} : JSON.parse(text)
+    body = text.trim() === '' ? {} : parseJson(text)
   } catch (error) {
     sendError(res, 3, error instanceof Error ? error.message : String(error))
     return

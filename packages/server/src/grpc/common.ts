@@ -95,3 +95,18 @@ export function drained(call: {
     call.on('close', done)
   })
 }
+
+/**
+ * What the Watch and LeaseKeepAlive handlers use of a bidirectional call: a grpc-js
+ * `ServerDuplexStream`, or the JSON gateway's stand-in for one.
+ */
+export interface DuplexCall<Req, Res> {
+  readonly metadata: grpc.Metadata
+  readonly cancelled: boolean
+  on(event: 'data', listener: (request: Req) => void): unknown
+  on(event: 'end' | 'close' | 'cancelled' | 'drain' | 'error', listener: () => void): unknown
+  off(event: string, listener: () => void): unknown
+  write(response: Res): boolean
+  end(): unknown
+  emit(event: 'error', error: Error): boolean
+}

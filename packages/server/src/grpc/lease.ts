@@ -1,8 +1,7 @@
 // etcdserverpb.Lease over the server (etcd's v3rpc/lease.go).
 import type { LeaseHandlers, LeaseKeepAliveRequest, LeaseKeepAliveResponseInit } from '@etcd-ts/api'
-import type * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
-import { admitStream, failStream, unary } from './common.js'
+import { admitStream, type DuplexCall, failStream, unary } from './common.js'
 
 /** Handlers of `etcdserverpb.Lease`. */
 export function leaseHandlers(server: EtcdServer): LeaseHandlers {
@@ -11,7 +10,7 @@ export function leaseHandlers(server: EtcdServer): LeaseHandlers {
     LeaseRevoke: unary(server, (r) => server.leaseRevoke(r)),
     LeaseTimeToLive: unary(server, (r) => server.leaseTimeToLive(r)),
     LeaseLeases: unary(server, () => server.leaseLeases()),
-    LeaseKeepAlive: (call) => keepAlive(server, call),
+    LeaseKeepAlive: (call) => serveKeepAlive(server, call),
   }
 }
 
@@ -21,9 +20,9 @@ export function leaseHandlers(server: EtcdServer): LeaseHandlers {
  * lease's revocation); an unknown lease answers TTL 0. The client closing its side ends the
  * stream with OK.
  */
-function keepAlive(
+export function serveKeepAlive(
   server: EtcdServer,
-  call: grpc.ServerDuplexStream<LeaseKeepAliveRequest, LeaseKeepAliveResponseInit>,
+  call: DuplexCall<LeaseKeepAliveRequest, LeaseKeepAliveResponseInit>,
 ): void {
   if (!admitStream(server, call)) return
   const logger = server.config.logger

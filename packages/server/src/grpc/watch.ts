@@ -24,9 +24,8 @@ import {
   type WatchId,
   type WatchStream,
 } from '@etcd-ts/mvcc'
-import type * as grpc from '@grpc/grpc-js'
 import type { EtcdServer } from '../server.js'
-import { admitStream, drained, failStream } from './common.js'
+import { admitStream, type DuplexCall, drained, failStream } from './common.js'
 
 /** A deferred progress request is retried this often until every watcher is synced. */
 const PROGRESS_RETRY_MS = 100
@@ -36,16 +35,17 @@ const PROGRESS_RETRY_MS = 100
  */
 const GRPC_OVERHEAD_BYTES = 512 * 1024
 
-type WatchCall = grpc.ServerDuplexStream<WatchRequest, WatchResponseInit>
+type WatchCall = DuplexCall<WatchRequest, WatchResponseInit>
 
 /** Handlers of `etcdserverpb.Watch`. */
 export function watchHandlers(server: EtcdServer): WatchHandlers {
-  return {
-    Watch: (call) => {
-      if (!admitStream(server, call)) return
-      new ServerWatchStream(server, call).run()
-    },
-  }
+  return { Watch: (call) => serveWatch(server, call) }
+}
+
+/** Serves one Watch stream (a gRPC call or a gateway request). */
+export function serveWatch(server: EtcdServer, call: WatchCall): void {
+  if (!admitStream(server, call)) return
+  new ServerWatchStream(server, call).run()
 }
 
 class ServerWatchStream {
