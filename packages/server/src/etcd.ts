@@ -6,6 +6,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import * as grpc from '@grpc/grpc-js'
 import { ConfigError, type EtcdConfig, type EtcdConfigInit, resolveEtcdConfig } from './config.js'
 import { createGrpcServer } from './grpc/index.js'
+import { serveGrpcConnection } from './h2-authority.js'
 import { httpHandler } from './http.js'
 import { EtcdServer, type EtcdServerComponents } from './server.js'
 
@@ -119,7 +120,8 @@ export async function startEtcd(init: EtcdConfigInit, components: EtcdServerComp
   const injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure())
   serve = (socket) =>
     route(socket, (kind) => {
-      if (kind === 'grpc') injector.injectConnection(socket)
+      // etcdctl's `--cluster` dials send a URL as :authority, which nghttp2 refuses.
+      if (kind === 'grpc') serveGrpcConnection(socket, (connection) => injector.injectConnection(connection))
       else {
         httpServer.emit('connection', socket)
         // The HTTP parser reads the native handle; what was put back arrives as 'data'.

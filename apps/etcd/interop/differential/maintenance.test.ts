@@ -33,10 +33,9 @@ describe('differential: etcdctl endpoint, member, alarm, defrag', { skip: !avail
       run('endpoint hashkv --rev=1 -w table'),
       run('endpoint hashkv --rev=7', { expect: { exitCode: 1, stderr: /future revision/ } }),
       ...inFormats('member list', ALL_FORMATS),
-      // `endpoint status|hashkv --cluster` and `defrag --cluster` are left out: etcdctl 3.4 dials
-      // the member URLs with the scheme in `:authority` (`http://127.0.0.1:P`), which Node's HTTP/2
-      // server resets as a protocol error (etcd-ts does not serve them yet).
+      run('endpoint status --cluster -w json'),
       run('endpoint health --cluster'),
+      run('endpoint hashkv --cluster -w table'),
       run('put d 4'),
       run('endpoint hashkv'), // after a write
       run('get a -w json'),
@@ -52,6 +51,7 @@ describe('differential: etcdctl endpoint, member, alarm, defrag', { skip: !avail
       run('alarm disarm'),
       run('alarm disarm -w json'),
       ...inFormats('defrag', ['simple', 'json', 'table']),
+      run('defrag --cluster'),
       run('endpoint status -w json'), // defrag changed no revision
       run('get a -w json'),
       run('move-leader 1234', { expect: { exitCode: 1, stderr: /bad leader transferee/ } }),

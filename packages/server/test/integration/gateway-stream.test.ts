@@ -67,7 +67,7 @@ describe('JSON gateway streams', { timeout: 60_000 }, () => {
     assert.equal(status, 200)
     const [created, event] = lines as { result: Record<string, unknown> }[]
     assert.equal(created?.result.created, true)
-    assert.deepEqual((event?.result.events as unknown[])[0], {
+    assert.deepEqual((event?.result.events as unknown[] | undefined)?.[0], {
       kv: { key: 'Zm9v', create_revision: '2', mod_revision: '2', version: '1', value: 'YmFy' },
     })
   })
