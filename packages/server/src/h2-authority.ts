@@ -19,6 +19,7 @@
 // The rewrite turns `http://127.0.0.1:2379` into `http:::127.0.0.1:2379`: the same number of
 // octets, so the HPACK dynamic tables of the client and of nghttp2 account for it alike (RFC 7541
 // §4.1) and every other field of the block is kept byte for byte.
+/// <reference path="./hpack-js.d.ts" />
 import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import hpack from 'hpack.js'
