@@ -2,10 +2,10 @@
 // `{"result": …}` lines, as etcd 3.4's grpc-gateway answers (bodies compared with etcd 3.4.23's).
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
-import { after, before, describe, test } from 'node:test'
-import { removeDir, withTimeout } from '@etcd-ts/test-support'
+import { describe, test } from 'node:test'
+import { withTimeout } from '@etcd-ts/test-support'
 import { JsonSplitter, parseJson } from '../../src/gateway-stream.js'
-import { b, call, type Member, startMember } from './harness.js'
+import { b, call, type Member, useMember } from './harness.js'
 
 /** POSTs `body` and collects response lines until `lines` arrived or the response ends. */
 function stream(
@@ -51,13 +51,9 @@ function stream(
 }
 
 describe('JSON gateway streams', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember()
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
+  let m!: Member
+  useMember((started) => {
+    m = started
   })
 
   test('/v3/watch streams the created response, then events', async () => {

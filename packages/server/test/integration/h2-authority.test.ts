@@ -4,22 +4,18 @@ import assert from 'node:assert/strict'
 import { connect, createServer as createHttp2Server, type IncomingHttpHeaders } from 'node:http2'
 import { connect as connectTcp, createServer as createNetServer, type Server as NetServer, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KVClient, MaintenanceClient } from '@etcd-ts/api'
-import { removeDir, withTimeout } from '@etcd-ts/test-support'
+import { withTimeout } from '@etcd-ts/test-support'
 import * as grpc from '@grpc/grpc-js'
 import { serveGrpcConnection } from '../../src/h2-authority.js'
-import { b, call, type Member, s, startMember } from './harness.js'
+import { b, call, type Member, s, useMember } from './harness.js'
 
 describe(':authority with a scheme, through startEtcd', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember()
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
+  let m!: Member
+  useMember((started) => {
+    m = started
   })
 
   it('serves Range and Status to a client sending http://host:port as :authority', async () => {

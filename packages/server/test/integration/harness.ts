@@ -2,6 +2,7 @@
 // temp data dir, an OS-picked port) and the generated grpc-js clients pointed at it. Every call
 // has a deadline and every wait a timeout, so a broken server fails a test instead of hanging it.
 import assert from 'node:assert/strict'
+import { after, before } from 'node:test'
 import {
   ClusterClient,
   ETCD_ERRORS,
@@ -94,6 +95,22 @@ export async function startMember(options: StartMemberOptions = {}): Promise<Mem
     return closing
   }
   return { etcd, dataDir, address, url, ...clients, close }
+}
+
+/**
+ * Registers `before`/`after` hooks in the current `describe`: one member for the suite, handed to
+ * `set` once started, always closed and its data dir removed afterwards.
+ */
+export function useMember(set: (member: Member) => void, options: StartMemberOptions = {}): void {
+  let member: Member | undefined
+  before(async () => {
+    member = await startMember(options)
+    set(member)
+  })
+  after(async () => {
+    await member?.close()
+    if (member !== undefined) await removeDir(member.dataDir)
+  })
 }
 
 /**

@@ -2,9 +2,8 @@
 // served on the same port as gRPC (reference etcd-api.md §4; the bodies were compared with
 // etcd 3.4.23's).
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import { removeDir } from '@etcd-ts/test-support'
-import { b, call, type Member, startMember } from './harness.js'
+import { describe, test } from 'node:test'
+import { b, call, type Member, useMember } from './harness.js'
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -17,13 +16,9 @@ function assertCors(response: Response): void {
 }
 
 describe('HTTP', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember()
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
+  let m!: Member
+  useMember((started) => {
+    m = started
   })
 
   const get = (path: string, init?: RequestInit) =>

@@ -2,7 +2,7 @@
 // against etcd 3.4's semantics (reference etcd-api.md §0 and §2.2; each case was also run on
 // etcd 3.4.23 itself).
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import {
   type KeyValue,
   NUL,
@@ -11,8 +11,7 @@ import {
   RangeRequest_SortTarget,
   type RangeRequestInit,
 } from '@etcd-ts/api'
-import { removeDir } from '@etcd-ts/test-support'
-import { assertHeader, b, call, type Member, rejectsWith, s, startMember, withMember } from './harness.js'
+import { assertHeader, b, call, type Member, rejectsWith, s, useMember, withMember } from './harness.js'
 
 const { ASCEND, DESCEND } = RangeRequest_SortOrder
 const { VERSION, CREATE, MOD, VALUE } = RangeRequest_SortTarget
@@ -27,14 +26,13 @@ function keys(kvs: readonly KeyValue[]): string[] {
 }
 
 describe('KV', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember({ config: { maxRequestBytes: 16 * 1024 } })
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
-  })
+  let m!: Member
+  useMember(
+    (started) => {
+      m = started
+    },
+    { config: { maxRequestBytes: 16 * 1024 } },
+  )
 
   const range = (r: RangeRequestInit) => call(m.kv, 'Range', r)
   const put = (key: string, value: string) => call(m.kv, 'Put', { key: b(key), value: b(value) })

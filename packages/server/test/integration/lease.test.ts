@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Event_EventType, type LeaseKeepAliveResponse } from '@etcd-ts/api'
 import { removeDir, waitUntil } from '@etcd-ts/test-support'
-import { assertHeader, b, call, type Member, rejectsWith, s, startMember, WatchSession } from './harness.js'
+import { assertHeader, b, call, type Member, rejectsWith, s, startMember, useMember, WatchSession } from './harness.js'
 
 /** One keep-alive stream: `renew(id)` sends a request and waits for its answer. */
 class KeepAlive {
@@ -39,13 +39,9 @@ class KeepAlive {
 }
 
 describe('Lease (default timing)', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember()
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
+  let m!: Member
+  useMember((started) => {
+    m = started
   })
   const rev = async (): Promise<number> => (await call(m.kv, 'Range', { key: b('rev') })).header?.revision as number
 

@@ -3,10 +3,10 @@
 // etcd-api.md §2.1 and §2.5; checked on etcd 3.4.23).
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { AlarmRequest_AlarmAction, AlarmType, NUL, type SnapshotResponse } from '@etcd-ts/api'
-import { removeDir, withTimeout } from '@etcd-ts/test-support'
-import { assertHeader, b, call, type Member, rejectsWith, startMember, withMember } from './harness.js'
+import { withTimeout } from '@etcd-ts/test-support'
+import { assertHeader, b, call, type Member, rejectsWith, useMember, withMember } from './harness.js'
 
 const { NOSPACE } = AlarmType
 const { GET, ACTIVATE, DEACTIVATE } = AlarmRequest_AlarmAction
@@ -26,13 +26,9 @@ function readSnapshot(m: Member): Promise<SnapshotResponse[]> {
 }
 
 describe('Maintenance', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember()
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
+  let m!: Member
+  useMember((started) => {
+    m = started
   })
   const rev = async (): Promise<number> => (await call(m.kv, 'Range', { key: b('rev') })).header?.revision as number
 

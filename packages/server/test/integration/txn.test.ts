@@ -12,8 +12,7 @@ import {
   type TxnRequestInit,
   type TxnResponse,
 } from '@etcd-ts/api'
-import { removeDir } from '@etcd-ts/test-support'
-import { assertHeader, b, call, type Member, rejectsWith, s, startMember } from './harness.js'
+import { assertHeader, b, call, type Member, rejectsWith, s, useMember } from './harness.js'
 
 const { EQUAL, GREATER, LESS, NOT_EQUAL } = Compare_CompareResult
 const { VERSION, CREATE, MOD, VALUE, LEASE } = Compare_CompareTarget
@@ -53,14 +52,13 @@ function subHeader(revision: number) {
 }
 
 describe('KV.Txn', { timeout: 60_000 }, () => {
-  let m: Member
-  before(async () => {
-    m = await startMember({ config: { maxTxnOps: 4 } })
-  })
-  after(async () => {
-    await m?.close()
-    if (m !== undefined) await removeDir(m.dataDir)
-  })
+  let m!: Member
+  useMember(
+    (started) => {
+      m = started
+    },
+    { config: { maxTxnOps: 4 } },
+  )
 
   const txn = (r: TxnRequestInit): Promise<TxnResponse> => call(m.kv, 'Txn', r)
   const rev = async (): Promise<number> => (await call(m.kv, 'Range', { key: b('rev') })).header?.revision as number
