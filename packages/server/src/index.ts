@@ -3,6 +3,9 @@
  *
  * @packageDocumentation
  */
+
+export type { BoltBucket, WriteBoltDbOptions } from './bbolt.js'
+export { writeBoltDb } from './bbolt.js'
 export type {
   AutoCompactionMode,
   BackendFactory,

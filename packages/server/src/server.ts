@@ -61,6 +61,7 @@ import {
 import type { Snapshotter } from '@etcd-ts/snap'
 import type { Wal } from '@etcd-ts/wal'
 import { type Alarm, AlarmStore, describeAlarm } from './alarms.js'
+import { type BoltBucket, writeBoltDb } from './bbolt.js'
 import { type BootstrappedStorage, bootstrapStorage } from './bootstrap.js'
 import { Compactor } from './compactor.js'
 import type { EtcdConfig, ServerLogger } from './config.js'
@@ -102,8 +103,6 @@ const LOOP_STALL_WARN_MS = 5000
 const MAX_PENDING_REVOKES = 16
 /** A snapshot response blob (etcd sends 32 KiB chunks). */
 const SNAPSHOT_CHUNK_BYTES = 32 * 1024
-/** etcdctl wants snapshot sizes ≡ 32 (mod 512): the SHA-256 after a multiple of 512 bytes. */
-const SNAPSHOT_ALIGN_BYTES = 512
 
 /** What applying one entry produced, for the request waiting on it. */
 interface ApplyResult {
@@ -1389,43 +1388,46 @@ export class EtcdServer {
   }
 
   /**
-   * Maintenance.Snapshot: the backend snapshot in 32 KiB blobs with `remainingBytes` counting
-   * down, padded with zeros to a multiple of 512 bytes, then one blob with the SHA-256 of all of
-   * it (etcdctl checks both).
+   * Maintenance.Snapshot: the backend as a bbolt database file, as etcd sends it (so `etcdctl
+   * snapshot status` and `snapshot restore` read it, and a real etcd restores from it), in
+   * 32 KiB blobs with `remainingBytes` counting down, then one blob with the SHA-256 of all of
+   * it. The file is a whole number of 4 KiB pages, so with the trailer its size is 32 (mod 512),
+   * which etcdctl checks.
    */
   async *snapshot(): AsyncGenerator<SnapshotResponseInit> {
     this.#assertRunning()
     const started = performance.now()
-    const snapshot = await this.#backend.snapshot()
+    const db = await this.#boltSnapshot()
+    const sha = createHash('sha256')
+    let remaining = db.length
+    for (let at = 0; at < db.length; at += SNAPSHOT_CHUNK_BYTES) {
+      const blob = db.subarray(at, at + SNAPSHOT_CHUNK_BYTES)
+      sha.update(blob)
+      remaining -= blob.length
+      yield { header: this.header(), remainingBytes: remaining, blob }
+    }
+    yield { header: this.header(), remainingBytes: 0, blob: new Uint8Array(sha.digest()) }
+    this.metrics.backendSnapshotSeconds.observe((performance.now() - started) / 1000)
+  }
+
+  /** Every etcd bucket of one consistent view of the backend, written as a bbolt file. */
+  async #boltSnapshot(): Promise<Uint8Array> {
+    const tx = this.#backend.concurrentReadTx()
     try {
-      const total = Math.ceil(snapshot.size / SNAPSHOT_ALIGN_BYTES) * SNAPSHOT_ALIGN_BYTES
-      let remaining = total
-      const sha = createHash('sha256')
-      let pending: Uint8Array = new Uint8Array(0)
-      const send = (blob: Uint8Array): SnapshotResponseInit => {
-        sha.update(blob)
-        remaining -= blob.length
-        return { header: this.header(), remainingBytes: remaining, blob }
+      const names = Object.values(Buckets)
+        .filter((name) => tx.hasBucket(name))
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      const buckets: BoltBucket[] = []
+      for (const name of names) {
+        const entries: [Uint8Array, Uint8Array][] = []
+        await tx.unsafeForEach(name, (key, value) => {
+          entries.push([key.slice(), value.slice()])
+        })
+        buckets.push({ name: Buffer.from(name), entries })
       }
-      for await (const chunk of snapshot.chunks()) {
-        pending = pending.length === 0 ? chunk : concat(pending, chunk)
-        while (pending.length >= SNAPSHOT_CHUNK_BYTES) {
-          yield send(pending.subarray(0, SNAPSHOT_CHUNK_BYTES))
-          pending = pending.subarray(SNAPSHOT_CHUNK_BYTES)
-        }
-      }
-      // Zeros up to the 512-byte boundary (our snapshot decoder ignores trailing zeros).
-      const padding = total - snapshot.size
-      if (padding > 0) pending = concat(pending, new Uint8Array(padding))
-      while (pending.length > 0) {
-        const blob = pending.subarray(0, SNAPSHOT_CHUNK_BYTES)
-        pending = pending.subarray(blob.length)
-        yield send(blob)
-      }
-      yield { header: this.header(), remainingBytes: 0, blob: new Uint8Array(sha.digest()) }
-      this.metrics.backendSnapshotSeconds.observe((performance.now() - started) / 1000)
+      return writeBoltDb(buckets)
     } finally {
-      await snapshot.close()
+      tx.close()
     }
   }
 
@@ -1459,7 +1461,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+function _concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length)
   out.set(a, 0)
   out.set(b, a.length)

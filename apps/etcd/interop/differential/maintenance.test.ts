@@ -1,5 +1,6 @@
 // Cluster and maintenance commands on a single member: endpoint status/health/hashkv, member
-// list, alarm list/disarm, defrag, move-leader, member errors, snapshot save. Keys carry no lease here, so HashKV hashes, which
+// list, alarm list/disarm, defrag, move-leader, member errors, snapshot save followed by the
+// offline `snapshot status` of the saved file. Keys carry no lease here, so HashKV hashes, which
 // cover whole KeyValues, are comparable between the two servers.
 import { describe, it } from 'node:test'
 import { binariesAvailable, SCRIPT_TIMEOUT_MS } from './binaries.js'
@@ -93,10 +94,7 @@ describe('differential: etcdctl endpoint, member, alarm, defrag', { skip: !avail
     ),
   )
 
-  // `snapshot status` of a saved file is left out: etcdctl opens it as a bbolt database, and
-  // etcd-ts snapshots are its own backend format (membership changes and bbolt-format snapshots
-  // come with the cluster work).
-  it('snapshot save; snapshot status of a missing file', { timeout: SCRIPT_TIMEOUT_MS }, () =>
+  it('snapshot save, then snapshot status of the saved file', { timeout: SCRIPT_TIMEOUT_MS }, () =>
     runDifferential('snapshot', [
       ...data,
       run('compaction 4'),
@@ -104,8 +102,10 @@ describe('differential: etcdctl endpoint, member, alarm, defrag', { skip: !avail
         expectFile: '{dir}/snap.db',
         expect: { exitCode: 0, stdout: /Snapshot saved at/ },
       }),
+      ...inFormats('snapshot status {dir}/snap.db', ALL_FORMATS),
       run('put e 5'),
       run('snapshot save {dir}/snap2.db -w json', { expectFile: '{dir}/snap2.db' }),
+      run('snapshot status {dir}/snap2.db -w json'),
       run('snapshot save {dir}/missing/snap.db', { expect: { exitCode: 5 } }),
       run('snapshot save'),
       run('snapshot status {dir}/none.db'),
