@@ -14,7 +14,8 @@ export interface StreamCodec<Req, Res> {
   toJson(message: Res): JsonObject
 }
 
-const CORS_HEADERS = {
+/** The CORS headers etcd's HTTP side sends with every response. */
+export const CORS_HEADERS = {
   'Access-Control-Allow-Headers': 'accept, content-type, authorization',
   'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
   'Access-Control-Allow-Origin': '*',

@@ -41,7 +41,7 @@ import {
   WatchResponse,
 } from '@etcd-ts/api'
 import { toEtcdError } from './errors.js'
-import { parseJson, serveStream } from './gateway-stream.js'
+import { CORS_HEADERS, parseJson, serveStream } from './gateway-stream.js'
 import { serveKeepAlive } from './grpc/lease.js'
 import { serveWatch } from './grpc/watch.js'
 import { ETCD_CLUSTER_VERSION, ETCD_VERSION, type EtcdServer } from './server.js'
@@ -50,12 +50,6 @@ import { ETCD_CLUSTER_VERSION, ETCD_VERSION, type EtcdServer } from './server.js
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 /** How long /health waits for a linearizable read (etcd: 1 s). */
 const HEALTH_READ_TIMEOUT_MS = 1000
-
-const CORS_HEADERS = {
-  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
-  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
-  'Access-Control-Allow-Origin': '*',
-} as const
 
 interface GatewayRoute {
   readonly run: (server: EtcdServer, body: unknown) => Promise<JsonObject>
