@@ -64,6 +64,34 @@ describe('the store on disk', () => {
   })
 })
 
+describe('abandon', () => {
+  it('drops what was not committed, refuses later commits, and close() commits nothing', async () => {
+    await withTempDir(async (location) => {
+      const first = new LevelBackend({ location, batchIntervalMs: 3_600_000 })
+      await first.open()
+      const tx = first.batchTx()
+      tx.lock()
+      tx.unsafeCreateBucket(Buckets.Meta)
+      tx.unsafePut(Buckets.Meta, text('committed'), b(1))
+      tx.unlock()
+      await first.forceCommit()
+      tx.lock()
+      tx.unsafePut(Buckets.Meta, text('half-applied'), b(2))
+      tx.unlock()
+      first.abandon(new Error('fatal apply'))
+      await assert.rejects(first.forceCommit(), { code: 'BACKEND_COMMIT_FAILED' })
+      await first.close()
+
+      const second = new LevelBackend({ location })
+      await second.open()
+      const read = second.readTx()
+      assert.deepEqual(read.unsafeGet(Buckets.Meta, text('committed')), b(1))
+      assert.equal(read.unsafeGet(Buckets.Meta, text('half-applied')), undefined)
+      await second.close()
+    })
+  })
+})
+
 describe('the location lock', () => {
   it('a second instance on an open location fails with BACKEND_LEVEL_LOCKED; the first goes on', async () => {
     await withTempDir(async (location) => {

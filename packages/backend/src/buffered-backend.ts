@@ -187,6 +187,14 @@ export class BufferedBackend implements Backend {
     this.#hook = hook
   }
 
+  abandon(reason: unknown): void {
+    if (this.#failed !== undefined) return
+    this.#failed = reason
+    this.#pending = new WriteBuffer()
+    this.#cancelTimer?.()
+    this.#cancelTimer = undefined
+  }
+
   async forceCommit(): Promise<void> {
     this.#assertOpen()
     return this.#enqueue(() => this.#commit(true))

@@ -118,6 +118,13 @@ export interface Backend {
   concurrentReadTx(): ConcurrentReadTx
   /** Commits everything unlocked so far; resolves once it is durable (for durable adapters). */
   forceCommit(): Promise<void>
+  /**
+   * Drops every write not yet committed and refuses later commits and writes, as a crash would:
+   * for a server that stops on a fatal error in the middle of applying an entry (the WAL still
+   * has the entries, and they are applied again on restart). `close()` then commits nothing.
+   * Optional: a backend without it keeps its pending writes.
+   */
+  abandon?(reason: unknown): void
   /** Sets (or clears) the hook that runs inside every commit. */
   setPreCommitHook(hook: PreCommitHook | undefined): void
   /** A consistent snapshot of everything committed or unlocked when called. */

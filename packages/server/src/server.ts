@@ -488,7 +488,7 @@ export class EtcdServer {
     }
     await step(() => this.#watchable.close())
     await step(() => this.#kv.close())
-    // After a fatal error the pending batch may hold a half-applied entry: do not commit it.
+    // After a fatal error the pending batch may hold a half-applied entry: never commit it.
     if (fatal === undefined) await step(() => this.#backend.forceCommit())
     await step(() => this.#backend.close())
     await step(() => this.#wal.close())
@@ -505,6 +505,9 @@ export class EtcdServer {
 
   #fatal(error: unknown): void {
     if (this.#state !== 'running') return
+    // As a crash would: what the backend has not committed is dropped (the WAL has the entries,
+    // and the consistent index says which to apply again), so no half-applied entry persists.
+    this.#backend.abandon?.(error)
     this.#logger.error('stopping the member on a fatal error', { error: String(error) })
     const fatal = new FatalServerError(`etcd-ts: ${(error as Error)?.message ?? String(error)}`, { cause: error })
     void this.#shutdown(fatal).catch(() => {})
