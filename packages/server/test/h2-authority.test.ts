@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import hpack, { type HpackHeader } from 'hpack.js'
 import { AuthorityRewriter, HpackTable, rewriteHeaderBlock } from '../src/h2-authority.js'
+import { frame, PREFACE } from './h2-frames.js'
 
 const URL_AUTHORITY = 'http://127.0.0.1:2379'
 const REWRITTEN = 'http:::127.0.0.1:2379'
@@ -131,17 +132,6 @@ describe('rewriteHeaderBlock', () => {
     assert.throws(() => rewriteHeaderBlock(Buffer.from([0x41, 0x85, 0x61]), new HpackTable()), RangeError)
   })
 })
-
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1')
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(9)
-  head.writeUIntBE(payload.length, 0, 3)
-  head[3] = type
-  head[4] = flags
-  head.writeUInt32BE(streamId, 5)
-  return Buffer.concat([head, payload])
-}
 
 interface Frame {
   readonly type: number

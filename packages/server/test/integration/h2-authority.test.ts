@@ -10,6 +10,7 @@ import { KVClient, MaintenanceClient } from '@etcd-ts/api'
 import { withTimeout } from '@etcd-ts/test-support'
 import * as grpc from '@grpc/grpc-js'
 import { serveGrpcConnection } from '../../src/h2-authority.js'
+import { frame } from '../h2-frames.js'
 import { b, call, type Member, s, useMember } from './harness.js'
 
 describe(':authority with a scheme, through startEtcd', { timeout: 60_000 }, () => {
@@ -141,16 +142,6 @@ describe('serveGrpcConnection', { timeout: 60_000 }, () => {
     }
   })
 })
-
-/** An HTTP/2 frame, for the hand-driven client below. */
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(9)
-  head.writeUIntBE(payload.length, 0, 3)
-  head[3] = type
-  head[4] = flags
-  head.writeUInt32BE(streamId, 5)
-  return Buffer.concat([head, payload])
-}
 
 /** A raw HPACK literal without indexing, name by static index (RFC 7541 §6.2.2). */
 function literal(nameIndex: number, value: string): Buffer {
